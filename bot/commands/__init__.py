@@ -1,0 +1,1 @@
+"""The command layer: declarations, the text grammar, context, replies and the router."""

@@ -1,0 +1,64 @@
+"""Who runs a command, where, on which circle, with which database session and port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.runtime import Core
+from bot.core.scope import Scope
+from bot.i18n import translate
+from bot.port import ChatPort
+from storage.models import Circle, Membership
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A command as a platform hands it over: IDs only."""
+
+    platform: str
+    workspace: str
+    user: str
+    channel: str | None = None
+    organizer_hint: bool = False  # the platform says this person administers the space
+
+
+@dataclass
+class Context:
+    inv: Invocation
+    core: Core
+    session: AsyncSession
+    port: ChatPort
+    circle: Circle | None
+    membership: Membership | None
+    is_organizer: bool
+    lang: str
+
+    @property
+    def user(self) -> str:
+        return self.inv.user
+
+    @property
+    def workspace(self) -> str:
+        return self.inv.workspace
+
+    @property
+    def platform(self) -> str:
+        return self.inv.platform
+
+    def now(self) -> datetime:
+        return self.core.clock.now()
+
+    def t(self, message: str, **values: object) -> str:
+        """Translate a catalog message into this circle's language."""
+        return translate(message, self.lang, **values)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.session, self.core, self.port, self.platform, self.workspace, self.user)
+
+    def need_circle(self) -> Circle:
+        assert self.circle is not None, "the router resolves the circle for REQUIRED commands"
+        return self.circle

@@ -1,0 +1,293 @@
+"""Runs a declared command: resolve the circle, check who may run it, convert options, call it.
+
+One transaction per command: a ``UserError`` or a platform refusal rolls everything back, so bad
+input writes nothing. Every platform calls ``run`` (typed values) or ``run_text`` (the grammar).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Any
+
+from bot.commands.context import Context, Invocation
+from bot.commands.grammar import parse
+from bot.commands.permissions import may_run
+from bot.commands.reply import Reply
+from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry
+from bot.core.errors import UserError
+from bot.core.runtime import Core
+from bot.i18n import N_, translate
+from bot.port import PlatformError
+from storage import repos
+from storage.models import Circle
+
+log = logging.getLogger(__name__)
+
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+_YES = {"yes", "y", "true", "on", "1", "sí", "si"}
+_NO = {"no", "n", "false", "off", "0"}
+
+PLATFORM_ERRORS = {
+    "50013": N_(
+        "The bot is missing a permission it needs in this server ({code}). "
+        "Ask an organizer to check the bot's role, then try again."
+    ),
+    "10003": N_("The circle's channel no longer exists ({code}). Ask an organizer to check it."),
+    "50007": N_("That person does not accept direct messages from the bot ({code})."),
+    "429": N_(
+        "The platform asked the bot to slow down. Nothing was changed; try again in a minute."
+    ),
+}
+PLATFORM_DEFAULT = N_(
+    "The platform refused this action ({code}). Nothing was changed; try again, "
+    "or ask an organizer if it keeps happening."
+)
+
+
+class Router:
+    def __init__(self, core: Core, registry: Registry) -> None:
+        self.core = core
+        self.registry = registry
+
+    async def run_text(self, inv: Invocation, text: str) -> Reply:
+        """Parse a ``/circle …`` line with the shared grammar, then run it."""
+        try:
+            parsed = parse(text, self.registry)
+        except UserError as err:
+            return Reply(translate(err.message, self._default_lang(), **err.values))
+        return await self.run(inv, parsed.spec, parsed.values)
+
+    async def run(
+        self, inv: Invocation, spec: CommandSpec, values: dict[str, str | list[str]]
+    ) -> Reply:
+        port = self.core.port(inv.platform)
+        lang = self._default_lang()
+        async with self.core.sessions() as session:
+            try:
+                async with session.begin():
+                    ctx = Context(
+                        inv=inv,
+                        core=self.core,
+                        session=session,
+                        port=port,
+                        circle=None,
+                        membership=None,
+                        is_organizer=self.core.is_organizer(
+                            inv.platform, inv.user, inv.organizer_hint
+                        ),
+                        lang=lang,
+                    )
+                    await self._resolve_circle(ctx, spec, values)
+                    lang = ctx.lang
+                    self._check(ctx, spec)
+                    kwargs = await self._convert(ctx, spec, values)
+                    assert spec.handler is not None
+                    reply = await spec.handler(ctx, **kwargs)
+                    log.info("command ok name=%s user=%s", spec.name, inv.user)
+                    return reply
+            except UserError as err:
+                log.info("command refused name=%s user=%s", spec.name, inv.user)
+                return Reply(translate(err.message, lang, **err.values))
+            except PlatformError as err:
+                log.warning("platform error name=%s user=%s code=%s", spec.name, inv.user, err.code)
+                message = PLATFORM_ERRORS.get(err.code, PLATFORM_DEFAULT)
+                return Reply(translate(message, lang, code=err.code))
+
+    # -- permissions ---------------------------------------------------------------------------
+
+    def _check(self, ctx: Context, spec: CommandSpec) -> None:
+        if may_run(spec, ctx.is_organizer, ctx.membership):
+            return
+        if ctx.circle is None and spec.circle is not CircleUse.NONE:
+            raise UserError(
+                N_(
+                    "/circle {name} acts on a circle you are part of. Add circle:NAME, "
+                    "or run it in the circle's channel."
+                ),
+                name=spec.name,
+            )
+        roles = ", ".join(ctx.t(w.value) for w in sorted(spec.who))
+        raise UserError(
+            N_(
+                "Only these people can run /circle {name}: {roles}. Type /circle help to see "
+                "what you can run."
+            ),
+            name=spec.name,
+            roles=roles,
+        )
+
+    # -- circle resolution ---------------------------------------------------------------------
+
+    async def _resolve_circle(
+        self, ctx: Context, spec: CommandSpec, values: dict[str, str | list[str]]
+    ) -> None:
+        if spec.circle is CircleUse.NONE:
+            return
+        s, inv = ctx.session, ctx.inv
+        named = values.pop("circle", None) if spec.option("circle") is None else None
+        circle: Circle | None = None
+        if isinstance(named, str) and named.strip():
+            circle = await self.find_circle(ctx, named)
+        elif inv.channel:
+            circle = await repos.circle_by_channel(s, inv.platform, inv.workspace, inv.channel)
+        if circle is None and not named:
+            mine = await repos.circles_of(s, inv.platform, inv.workspace, inv.user)
+            if len(mine) == 1:
+                circle = mine[0]
+            elif len(mine) > 1 and spec.circle is CircleUse.REQUIRED:
+                raise UserError(
+                    N_("You are in more than one circle ({names}). Add circle:NAME to say which."),
+                    names=", ".join(c.name for c in mine),
+                )
+            elif ctx.is_organizer and spec.circle is CircleUse.REQUIRED:
+                every = await repos.circles_in(s, inv.platform, inv.workspace)
+                if len(every) == 1:
+                    circle = every[0]
+        if circle is None and spec.circle is CircleUse.REQUIRED:
+            raise UserError(
+                N_(
+                    "Which circle? Add circle:NAME (see /circle list), or run the command in the "
+                    "circle's channel. To ask to join one: /circle join NAME."
+                )
+            )
+        if circle is not None:
+            ctx.circle = circle
+            ctx.lang = circle.language
+            ctx.membership = await repos.membership(s, circle.id, inv.user)
+
+    async def find_circle(self, ctx: Context, text: str) -> Circle:
+        """A circle of this workspace by name, or by ``#id`` (what buttons carry)."""
+        s, inv = ctx.session, ctx.inv
+        text = text.strip()
+        circle: Circle | None
+        if text.startswith("#") and text[1:].isdigit():
+            circle = await repos.circle_by_id(s, inv.platform, inv.workspace, int(text[1:]))
+        else:
+            circle = await repos.circle_by_name(s, inv.platform, inv.workspace, text)
+        if circle is None:
+            raise UserError(
+                N_(
+                    'There is no circle called "{name}" here. Type /circle list (organizers) or '
+                    "check the spelling."
+                ),
+                name=text,
+            )
+        return circle
+
+    # -- options -------------------------------------------------------------------------------
+
+    async def _convert(
+        self, ctx: Context, spec: CommandSpec, values: dict[str, str | list[str]]
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for opt in spec.options:
+            raw = values.get(opt.name)
+            if raw is None or raw == "" or raw == []:
+                if opt.required:
+                    raise UserError(
+                        N_("/circle {name} needs {option}. Usage: {usage}"),
+                        name=spec.name,
+                        option=opt.name,
+                        usage=spec.usage(),
+                    )
+                out[opt.name] = (
+                    await self._value(ctx, spec, opt, opt.default) if opt.default else None
+                )
+                continue
+            out[opt.name] = await self._value(ctx, spec, opt, raw)
+        return out
+
+    async def _value(
+        self, ctx: Context, spec: CommandSpec, opt: Option, raw: str | Sequence[str]
+    ) -> Any:
+        def bad(hint: str, **values: object) -> UserError:
+            return UserError(
+                N_("{option}: {hint} Usage: {usage}"),
+                option=opt.name,
+                hint=ctx.t(hint, **values),
+                usage=spec.usage(),
+            )
+
+        if opt.type is OptType.USERS:
+            tokens = raw.split() if isinstance(raw, str) else list(raw)
+            return [await self._user(ctx, t) for t in tokens]
+        text = raw if isinstance(raw, str) else " ".join(raw)
+        text = text.strip()
+        match opt.type:
+            case OptType.TEXT | OptType.WORD:
+                if len(text) > opt.max_length:
+                    raise bad(N_("keep it under {n} characters."), n=opt.max_length)
+                if opt.type is OptType.WORD and " " in text:
+                    raise bad(N_("one word only."))
+                return text
+            case OptType.INT:
+                try:
+                    number = int(text)
+                except ValueError:
+                    raise bad(N_('"{text}" is not a whole number.'), text=text) from None
+                if (opt.min is not None and number < opt.min) or (
+                    opt.max is not None and number > opt.max
+                ):
+                    raise bad(N_("give a number from {lo} to {hi}."), lo=opt.min, hi=opt.max)
+                return number
+            case OptType.CHOICE:
+                word = text.lower()
+                if word not in opt.choices:
+                    raise bad(N_("choose one of {choices}."), choices=", ".join(opt.choices))
+                return word
+            case OptType.BOOL:
+                if text.lower() in _YES:
+                    return True
+                if text.lower() in _NO:
+                    return False
+                raise bad(N_("say yes or no."))
+            case OptType.DATE:
+                try:
+                    return date.fromisoformat(text)
+                except ValueError:
+                    raise bad(N_("write the date as YYYY-MM-DD, like 2026-03-14.")) from None
+            case OptType.TIME:
+                return _parse_time(text) or _raise(bad(N_("write the time as HH:MM, like 19:00.")))
+            case OptType.USER:
+                return await self._user(ctx, text)
+            case OptType.CIRCLE:
+                return await self.find_circle(ctx, text)
+        raise AssertionError(opt.type)
+
+    async def _user(self, ctx: Context, token: str) -> str:
+        user = await ctx.port.resolve_user(ctx.workspace, token)
+        if user is None:
+            raise UserError(
+                N_(
+                    'I do not know who "{token}" is. Mention the person with @ and pick them from '
+                    "the list."
+                ),
+                token=token,
+            )
+        return user
+
+    def _default_lang(self) -> str:
+        return self.core.settings.file.circles.language
+
+
+def _parse_time(text: str) -> time | None:
+    match = _TIME.match(text.strip())
+    if not match:
+        return None
+    hour, minute, meridiem = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    elif match[2] is None:
+        return None
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _raise(err: Exception) -> Any:
+    raise err

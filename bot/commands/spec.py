@@ -1,0 +1,167 @@
+"""Command declarations: each command is declared once, and every platform is generated from it.
+
+A cog method decorated with ``@command(...)`` carries a ``CommandSpec``: its words, typed options,
+who may run it and its help. Help text, permission checks, the text grammar, Discord's app
+commands and Slack's parser all read the same spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from bot.commands.reply import Reply
+
+
+class Who(StrEnum):
+    """Who may run a command. Organizers may run everything."""
+
+    ANYONE = "anyone"
+    MEMBER = "member"  # an active member, leader or mentor of the circle
+    LEADER = "leader"
+    MENTOR = "mentor"
+    ORGANIZER = "organizer"
+
+
+class OptType(StrEnum):
+    TEXT = "text"
+    WORD = "word"
+    INT = "int"
+    CHOICE = "choice"
+    USER = "user"
+    USERS = "users"
+    DATE = "date"
+    TIME = "time"
+    CIRCLE = "circle"
+    BOOL = "bool"
+
+
+class CircleUse(StrEnum):
+    """Whether a command acts on one circle (resolved from channel, ``circle:`` or membership)."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    NONE = "none"
+
+
+_PLACEHOLDER = {
+    OptType.TEXT: '"…"',
+    OptType.WORD: "WORD",
+    OptType.INT: "N",
+    OptType.DATE: "YYYY-MM-DD",
+    OptType.TIME: "HH:MM",
+    OptType.CIRCLE: "NAME",
+    OptType.BOOL: "yes|no",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: OptType
+    help: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+    rest: bool = False  # a TEXT option that takes every remaining word
+    min: int | None = None
+    max: int | None = None
+    max_length: int = 1000
+
+    def usage(self) -> str:
+        """``@member``, ``kind``, ``[role:member|leader]``, ``[text:"…"]``."""
+        if self.type in (OptType.USER, OptType.USERS):
+            shown = "@" + self.name + (" …" if self.type is OptType.USERS else "")
+            return shown if self.required else f"[{shown}]"
+        if self.required:
+            return self.name
+        return f"[{self.name}:{_PLACEHOLDER.get(self.type) or '|'.join(self.choices)}]"
+
+
+Handler = Callable[..., Awaitable["Reply"]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    path: tuple[str, ...]
+    help: str
+    who: frozenset[Who]
+    options: tuple[Option, ...] = ()
+    circle: CircleUse = CircleUse.REQUIRED
+    handler: Handler | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    def option(self, name: str) -> Option | None:
+        return next((o for o in self.options if o.name == name), None)
+
+    def usage(self) -> str:
+        parts = ["/circle", self.name, *(o.usage() for o in self.options)]
+        if self.circle is CircleUse.REQUIRED and not self.option("circle"):
+            parts.append("[circle:NAME]")
+        return " ".join(parts)
+
+    def bound(self, handler: Handler) -> CommandSpec:
+        return CommandSpec(self.path, self.help, self.who, self.options, self.circle, handler)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(
+    path: str,
+    *,
+    who: Iterable[Who],
+    help: str,
+    options: Iterable[Option] = (),
+    circle: CircleUse = CircleUse.REQUIRED,
+) -> Callable[[F], F]:
+    """Declare a command on a cog method ``async def name(self, ctx, **options) -> Reply``."""
+    spec = CommandSpec(tuple(path.split()), help, frozenset(who), tuple(options), circle)
+
+    def mark(fn: F) -> F:
+        fn.__command_spec__ = spec  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+class Cog:
+    """A feature module: a set of declared commands, plus a hook to forget a person."""
+
+    def commands(self) -> list[CommandSpec]:
+        found = []
+        for name in dir(type(self)):
+            fn = getattr(self, name)
+            spec = getattr(fn, "__command_spec__", None)
+            if isinstance(spec, CommandSpec):
+                found.append(spec.bound(fn))
+        return found
+
+
+class Registry:
+    """Every command of every cog, by path."""
+
+    def __init__(self, cogs: Iterable[Cog]) -> None:
+        self.cogs = list(cogs)
+        self.by_path: dict[tuple[str, ...], CommandSpec] = {}
+        for cog in self.cogs:
+            for spec in cog.commands():
+                if spec.path in self.by_path:
+                    raise ValueError(f"command declared twice: {spec.name}")
+                self.by_path[spec.path] = spec
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self.by_path.values(), key=lambda s: s.path))
+
+    def groups(self) -> dict[str, list[CommandSpec]]:
+        """First word → its commands (a group when there are sub-words)."""
+        out: dict[str, list[CommandSpec]] = {}
+        for spec in self:
+            out.setdefault(spec.path[0], []).append(spec)
+        return out

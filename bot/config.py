@@ -1,0 +1,234 @@
+"""Settings: ``config.toml`` for behaviour, the environment for secrets and endpoints.
+
+Nothing here runs at import time; ``load_settings`` is called once at start-up and turns any
+invalid value into one ``ConfigError`` line naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.durations import parse_offsets
+
+DEFAULT_RULES = """\
+1. What is shared in the circle stays in the circle. Do not repeat anyone's story outside it.
+2. Speak from your own experience. Listen without fixing, advising or judging.
+3. One person speaks at a time. You can always pass.
+4. Take care of yourself: step away, mute or leave whenever you need to.
+5. This is peer support, not emergency care. If you are in danger, use /circle resources.
+6. No screenshots, recordings or forwarding of anything said here."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _valid_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("must be an IANA time zone such as Europe/London") from exc
+    return value
+
+
+class DatabaseSettings(Strict):
+    url: str = "sqlite+aiosqlite:///circlekeeper.db"
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class CircleDefaults(Strict):
+    min_size: int = Field(5, ge=2, le=50)
+    max_size: int = Field(7, ge=2, le=50)
+    timezone: str = "UTC"
+    language: Literal["en", "es"] = "en"
+    reminder_offsets: str = "24h,1h"
+    channel_prefix: str = Field("circle-", max_length=20)
+    rules: str = Field(DEFAULT_RULES, min_length=1, max_length=4000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _valid_zone(value)
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parse_offsets(value)
+        return value
+
+    @model_validator(mode="after")
+    def _sizes(self) -> CircleDefaults:
+        if self.min_size > self.max_size:
+            raise ValueError("min_size must not exceed max_size")
+        return self
+
+
+class OrganizerSettings(Strict):
+    users: list[str] = Field(default_factory=list)
+    discord_role: str | None = None
+    platform_admins: bool = True
+
+
+class StageSettings(Strict):
+    facilitating_weeks: int = Field(8, ge=1, le=104)
+    observing_weeks: int = Field(12, ge=1, le=104)
+    on_call_weeks: int = Field(14, ge=1, le=104)
+    reconvene_months: int = Field(4, ge=1, le=24)
+
+
+class SchedulerSettings(Strict):
+    horizon_days: int = Field(28, ge=1, le=366)
+    lease_seconds: int = Field(120, ge=5, le=3600)
+    tick_seconds: float = Field(15.0, gt=0, le=600)
+
+
+class ConsoleSettings(Strict):
+    organizers: list[str] = Field(default_factory=lambda: ["organizer"])
+
+
+class Resource(Strict):
+    name: str
+    contact: str
+    region: str = ""
+
+
+DEFAULT_RESOURCES = [
+    Resource(name="988 Suicide & Crisis Lifeline", contact="call or text 988", region="US"),
+    Resource(name="Crisis Text Line", contact="text HOME to 741741", region="US"),
+    Resource(
+        name="International helplines directory",
+        contact="https://findahelpline.com",
+        region="worldwide",
+    ),
+    Resource(name="Emergency services", contact="call your local emergency number", region=""),
+]
+
+
+class FileSettings(Strict):
+    """Everything ``config.toml`` may hold; unknown keys are errors, not silently ignored."""
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    circles: CircleDefaults = Field(default_factory=CircleDefaults)
+    organizers: OrganizerSettings = Field(default_factory=OrganizerSettings)
+    stages: StageSettings = Field(default_factory=StageSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    resources: list[Resource] = Field(default_factory=lambda: list(DEFAULT_RESOURCES))
+
+
+class Environment(BaseSettings):
+    """Secrets and endpoints, only from the environment (names are part of the interface)."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True, env_ignore_empty=True)
+
+    DISCORD_TOKEN: str | None = None
+    DISCORD_API_BASE_URL: str | None = None
+    DISCORD_GATEWAY_URL: str | None = None
+    DISCORD_GUILD_ID: str | None = None
+    SLACK_BOT_TOKEN: str | None = None
+    SLACK_SIGNING_SECRET: str | None = None
+    SLACK_APP_TOKEN: str | None = None
+    SLACK_SOCKET_MODE: bool = False
+    SLACK_API_BASE_URL: str | None = None
+    SLACK_HTTP_HOST: str = "127.0.0.1"
+    SLACK_HTTP_PORT: int = Field(3000, ge=1, le=65535)
+    CIRCLEKEEPER_DATABASE_URL: str | None = None
+    CIRCLEKEEPER_CONFIG: str | None = None
+
+    @field_validator("SLACK_API_BASE_URL")
+    @classmethod
+    def _slash(cls, value: str | None) -> str | None:
+        if value is not None and not value.endswith("/"):
+            raise ValueError("must end with /")
+        return value
+
+    @model_validator(mode="after")
+    def _pairs(self) -> Environment:
+        if bool(self.SLACK_BOT_TOKEN) and not (self.SLACK_SIGNING_SECRET or self.SLACK_SOCKET_MODE):
+            raise ValueError("SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (or SLACK_SOCKET_MODE=1)")
+        if self.SLACK_SOCKET_MODE and not self.SLACK_APP_TOKEN:
+            raise ValueError("SLACK_SOCKET_MODE=1 needs SLACK_APP_TOKEN")
+        return self
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    file: FileSettings
+    env: Environment
+    path: Path | None = None
+
+    @property
+    def database(self) -> DatabaseSettings:
+        if self.env.CIRCLEKEEPER_DATABASE_URL:
+            return DatabaseSettings(url=self.env.CIRCLEKEEPER_DATABASE_URL)
+        return self.file.database
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.env.DISCORD_TOKEN)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.env.SLACK_BOT_TOKEN)
+
+
+class ConfigError(Exception):
+    """One line for the operator: the key, the value given and what is allowed."""
+
+
+def _format(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{source}: {key}{shown}: {msg}")
+    return "; ".join(lines)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read and validate the configuration; raise ``ConfigError`` with a one-line reason."""
+    try:
+        env = Environment()
+    except ValidationError as exc:
+        raise ConfigError(_format(exc, "environment")) from None
+    chosen = path or env.CIRCLEKEEPER_CONFIG
+    data: dict[str, Any] = {}
+    cfg_path: Path | None = None
+    if chosen:
+        cfg_path = Path(chosen)
+        if not cfg_path.is_file():
+            raise ConfigError(f"config: file {str(cfg_path)!r} not found (check --config)")
+    elif Path("config.toml").is_file():
+        cfg_path = Path("config.toml")
+    if cfg_path is not None:
+        try:
+            data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{cfg_path}: not valid TOML ({exc})") from None
+    try:
+        file = FileSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format(exc, str(cfg_path or "config"))) from None
+    if env.CIRCLEKEEPER_DATABASE_URL:
+        try:
+            DatabaseSettings(url=env.CIRCLEKEEPER_DATABASE_URL)
+        except ValidationError as exc:
+            raise ConfigError(
+                _format(exc, "environment").replace("url", "CIRCLEKEEPER_DATABASE_URL", 1)
+            ) from None
+    return Settings(file=file, env=env, path=cfg_path)

@@ -1,0 +1,1 @@
+"""Core services and rules: platform-neutral, talking to platforms only through the chat port."""

@@ -1,0 +1,281 @@
+"""Circles and membership: creation, adding and removing people, the waitlist, join and leave."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core import rules, stages
+from bot.core.errors import UserError
+from bot.core.scope import Scope
+from bot.i18n import LANGUAGES, N_, translate
+from bot.port import Access, Button, Message
+from storage import repos
+from storage.models import Circle, Membership, Role, Status
+
+_NAME = re.compile(r"^[\w][\w \-']{1,38}[\w]$")
+
+
+class Added(StrEnum):
+    ADDED = "added"
+    WAITLISTED = "waitlisted"
+    ROLE_CHANGED = "role_changed"
+
+
+@dataclass(frozen=True)
+class NewCircle:
+    name: str
+    leaders: list[str]
+    mentor: str | None
+    min_size: int
+    max_size: int
+    timezone: str
+    language: str
+
+
+def check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            N_(
+                '"{zone}" is not a time zone. Use an IANA name such as America/Chicago or '
+                "Europe/Madrid."
+            ),
+            zone=name,
+        ) from None
+    return name
+
+
+def channel_name(prefix: str, name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return (prefix + slug)[:90]
+
+
+async def create(sc: Scope, spec: NewCircle) -> Circle:
+    """A circle with its private channel, ground rules posted and pinned, and its stage plan."""
+    name = " ".join(spec.name.split())
+    if not _NAME.match(name):
+        raise UserError(
+            N_(
+                '"{name}" cannot be a circle name. Use 3 to 40 letters, digits, spaces or '
+                'hyphens, like "Tuesday grief circle".'
+            ),
+            name=name,
+        )
+    if spec.min_size > spec.max_size:
+        raise UserError(
+            N_("min_size ({lo}) is larger than max_size ({hi}). Try min_size:5 max_size:7."),
+            lo=spec.min_size,
+            hi=spec.max_size,
+        )
+    if spec.language not in LANGUAGES:
+        raise UserError(N_("language: choose one of {choices}."), choices=", ".join(LANGUAGES))
+    check_zone(spec.timezone)
+    if await repos.circle_by_name(sc.session, sc.platform, sc.workspace, name):
+        raise UserError(
+            N_('A circle called "{name}" already exists here. Choose another name.'), name=name
+        )
+    if spec.mentor and spec.mentor in spec.leaders:
+        raise UserError(N_("The mentor cannot also be a leader of the same circle."))
+    cfg = sc.core.settings.file
+    circle = Circle(
+        platform=sc.platform,
+        workspace_id=sc.workspace,
+        name=name,
+        name_key=repos.name_key(name),
+        min_size=spec.min_size,
+        max_size=spec.max_size,
+        timezone=spec.timezone,
+        language=spec.language,
+        reminder_offsets=cfg.circles.reminder_offsets,
+        created_at=sc.now(),
+        created_by=sc.actor,
+    )
+    sc.session.add(circle)
+    await sc.session.flush()
+    sc.session.add_all(stages.plan(circle.id, sc.now(), cfg.stages))
+    topic = translate(N_("Private channel of the circle {name}."), spec.language, name=name)
+    circle.channel_id = await sc.port.create_private_channel(
+        sc.workspace, channel_name(cfg.circles.channel_prefix, name), topic
+    )
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, "circle.create")
+    await rules.publish(sc, circle, cfg.circles.rules)
+    for leader in spec.leaders:
+        await add(sc, circle, leader, Role.LEADER)
+    if spec.mentor:
+        await add(sc, circle, spec.mentor, Role.MENTOR)
+    return circle
+
+
+async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
+    """Add or approve someone; past ``max_size`` they wait. Mentors take no seat."""
+    m = await repos.membership(sc.session, circle.id, user)
+    if m is not None and m.status == Status.ACTIVE:
+        if m.role == role:
+            raise UserError(
+                N_("{person} is already in {circle} as {role}."),
+                person=sc.port.mention(user),
+                circle=circle.name,
+                role=translate(role.value, circle.language),
+            )
+        if role != Role.MENTOR and m.role != Role.MENTOR:
+            m.role = role
+            repos.audit(sc.session, sc.now(), circle.id, sc.actor, "member.role", user, role)
+            agreed = await rules.agreed_now(sc, circle, user)
+            await rules.apply_access(
+                sc, circle, m, agreed=agreed, stage=await stages.current(sc.session, circle.id)
+            )
+            return Added.ROLE_CHANGED
+        raise UserError(N_("A mentor cannot also hold a seat in the same circle."))
+    if role == Role.MENTOR:
+        for other in await repos.memberships(sc.session, circle.id):
+            if other.role == Role.MENTOR:
+                raise UserError(
+                    N_("{circle} already has a mentor ({person})."),
+                    circle=circle.name,
+                    person=sc.port.mention(other.user_id),
+                )
+    full = role != Role.MENTOR and await repos.seats_taken(sc.session, circle.id) >= circle.max_size
+    status = Status.WAITLISTED if full else Status.ACTIVE
+    if m is None:
+        m = Membership(circle_id=circle.id, user_id=user, role=role, status=status, since=sc.now())
+        sc.session.add(m)
+    else:
+        m.role, m.status, m.since = role, status, sc.now()
+    await sc.session.flush()
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, f"member.{status}", user, role)
+    if full:
+        await sc.port.dm(
+            sc.workspace,
+            user,
+            Message(
+                translate(
+                    N_(
+                        "{circle} is full for now, so you are on its waitlist. You will get a "
+                        "message here as soon as a seat frees up."
+                    ),
+                    circle.language,
+                    circle=circle.name,
+                )
+            ),
+        )
+        return Added.WAITLISTED
+    await welcome(sc, circle, m)
+    return Added.ADDED
+
+
+async def welcome(sc: Scope, circle: Circle, m: Membership) -> None:
+    """Grant view access and ask a new person to read and agree to the ground rules."""
+    stage = await stages.current(sc.session, circle.id)
+    agreed = await rules.agreed_now(sc, circle, m.user_id)
+    await rules.apply_access(sc, circle, m, agreed=agreed, stage=stage)
+    if m.role == Role.MENTOR:
+        return
+    current = await repos.current_rules(sc.session, circle.id)
+    lang = circle.language
+    text = translate(
+        N_(
+            "Welcome to {circle}. Please read the ground rules pinned in the circle's channel "
+            "and agree to them; then you can post there. Crisis and support lines: "
+            "/circle resources."
+        ),
+        lang,
+        circle=circle.name,
+    )
+    buttons = (rules.agree_button(circle, current.version),) if current and not agreed else ()
+    await sc.port.dm(sc.workspace, m.user_id, Message(text, buttons))
+
+
+async def remove(
+    sc: Scope, circle: Circle, user: str, *, action: str = "member.remove"
+) -> str | None:
+    """Take someone out; the first person waiting gets the seat. Returns who was promoted."""
+    m = await repos.membership(sc.session, circle.id, user)
+    if m is None or m.status == Status.LEFT:
+        raise UserError(
+            N_("{person} is not in {circle}."), person=sc.port.mention(user), circle=circle.name
+        )
+    held_seat = m.status == Status.ACTIVE and m.role != Role.MENTOR
+    m.status, m.since = Status.LEFT, sc.now()
+    if circle.channel_id:
+        await sc.port.set_access(sc.workspace, circle.channel_id, user, Access.NONE)
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, user)
+    await sc.session.flush()
+    return await promote_waitlisted(sc, circle) if held_seat else None
+
+
+async def promote_waitlisted(sc: Scope, circle: Circle) -> str | None:
+    if await repos.seats_taken(sc.session, circle.id) >= circle.max_size:
+        return None
+    waiting = await repos.memberships(sc.session, circle.id, Status.WAITLISTED)
+    if not waiting:
+        return None
+    first = waiting[0]
+    first.status, first.since = Status.ACTIVE, sc.now()
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, "member.promote", first.user_id)
+    await sc.session.flush()
+    await sc.port.dm(
+        sc.workspace,
+        first.user_id,
+        Message(
+            translate(
+                N_("A seat opened in {circle}: you are now a member."),
+                circle.language,
+                circle=circle.name,
+            )
+        ),
+    )
+    await welcome(sc, circle, first)
+    return first.user_id
+
+
+async def request_join(sc: Scope, circle: Circle) -> None:
+    """A pending request; the circle's leaders get a message with an Approve button."""
+    m = await repos.membership(sc.session, circle.id, sc.actor)
+    if m is not None and m.status in (Status.ACTIVE, Status.WAITLISTED):
+        raise UserError(N_("You are already in {circle} (or on its waitlist)."), circle=circle.name)
+    if m is not None and m.status == Status.PENDING:
+        raise UserError(
+            N_("You already asked to join {circle}; a leader will answer."), circle=circle.name
+        )
+    if m is None:
+        sc.session.add(
+            Membership(
+                circle_id=circle.id,
+                user_id=sc.actor,
+                role=Role.MEMBER,
+                status=Status.PENDING,
+                since=sc.now(),
+            )
+        )
+    else:
+        m.role, m.status, m.since = Role.MEMBER, Status.PENDING, sc.now()
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, "member.request")
+    await sc.session.flush()
+    leaders = [
+        m.user_id for m in await repos.memberships(sc.session, circle.id) if m.role == Role.LEADER
+    ]
+    lang = circle.language
+    for leader in leaders:
+        await sc.port.dm(
+            sc.workspace,
+            leader,
+            Message(
+                translate(
+                    N_("{person} asks to join {circle}."),
+                    lang,
+                    person=sc.port.mention(sc.actor),
+                    circle=circle.name,
+                ),
+                (
+                    Button(
+                        translate(N_("Approve"), lang),
+                        f"add {sc.port.mention(sc.actor)} circle:#{circle.id}",
+                        "primary",
+                    ),
+                ),
+            ),
+        )

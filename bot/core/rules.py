@@ -1,0 +1,115 @@
+"""Ground rules: versioned per circle; members post only after agreeing to the current version."""
+
+from __future__ import annotations
+
+from bot.core import stages
+from bot.core.access import access_for
+from bot.core.errors import UserError
+from bot.core.scope import Scope
+from bot.i18n import N_, translate
+from bot.port import Button, Message
+from storage import repos
+from storage.models import Circle, Membership, RuleAgreement, RuleVersion, Stage, Status
+
+MAX_RULES = 4000
+
+
+def agree_button(circle: Circle, version: int) -> Button:
+    label = translate(N_("I agree to the ground rules"), circle.language)
+    return Button(label, f"rules agree version:{version} circle:#{circle.id}", "primary")
+
+
+async def publish(sc: Scope, circle: Circle, text: str) -> RuleVersion:
+    """Store a new version, post it in the circle channel with an Agree button, and pin it."""
+    text = text.strip()
+    if not text:
+        raise UserError(N_('Write the ground rules after the command, like text:"1. …".'))
+    if len(text) > MAX_RULES:
+        raise UserError(N_("Keep the ground rules under {n} characters."), n=MAX_RULES)
+    previous = await repos.current_rules(sc.session, circle.id)
+    version = RuleVersion(
+        circle_id=circle.id,
+        version=(previous.version + 1) if previous else 1,
+        text=text,
+        created_at=sc.now(),
+        created_by=sc.actor,
+    )
+    sc.session.add(version)
+    await sc.session.flush()
+    if circle.channel_id:
+        heading = translate(
+            N_(
+                "Ground rules of {circle} (version {version}). Read them, then press the button "
+                "to agree; you can post in this channel once you have agreed."
+            ),
+            circle.language,
+            circle=circle.name,
+            version=version.version,
+        )
+        message = Message(f"{heading}\n\n{text}", (agree_button(circle, version.version),))
+        version.message_id = await sc.port.post(sc.workspace, circle.channel_id, message)
+        await sc.port.pin(sc.workspace, circle.channel_id, version.message_id)
+    return version
+
+
+async def edit(sc: Scope, circle: Circle, text: str) -> RuleVersion:
+    """A new version: everyone but its author must agree again before posting."""
+    version = await publish(sc, circle, text)
+    await record_agreement(sc, circle, sc.actor, version.version)
+    stage = await stages.current(sc.session, circle.id)
+    for m in await repos.memberships(sc.session, circle.id):
+        if m.user_id != sc.actor:
+            await apply_access(sc, circle, m, agreed=False, stage=stage)
+    repos.audit(
+        sc.session, sc.now(), circle.id, sc.actor, "rules.edit", detail=str(version.version)
+    )
+    return version
+
+
+async def agree(sc: Scope, circle: Circle, m: Membership | None, version: int | None) -> int:
+    """Record agreement to the current version and open posting. Returns the version agreed."""
+    if m is None or m.status != Status.ACTIVE:
+        raise UserError(
+            N_("You are not a member of {circle} yet. Ask to join with /circle join {circle}."),
+            circle=circle.name,
+        )
+    current = await repos.current_rules(sc.session, circle.id)
+    if current is None:
+        raise UserError(N_("{circle} has no ground rules yet."), circle=circle.name)
+    if version is not None and version != current.version:
+        raise UserError(
+            N_(
+                "The ground rules have changed since that message (now version {version}). Read "
+                "them with /circle rules show, then agree."
+            ),
+            version=current.version,
+        )
+    if not await repos.has_agreed(sc.session, circle.id, sc.actor, current.version):
+        await record_agreement(sc, circle, sc.actor, current.version)
+    stage = await stages.current(sc.session, circle.id)
+    await apply_access(sc, circle, m, agreed=True, stage=stage)
+    return current.version
+
+
+async def record_agreement(sc: Scope, circle: Circle, user: str, version: int) -> None:
+    if await repos.has_agreed(sc.session, circle.id, user, version):
+        return
+    sc.session.add(
+        RuleAgreement(circle_id=circle.id, user_id=user, version=version, agreed_at=sc.now())
+    )
+    repos.audit(sc.session, sc.now(), circle.id, user, "rules.agree", detail=str(version))
+
+
+async def apply_access(
+    sc: Scope, circle: Circle, m: Membership, *, agreed: bool, stage: Stage
+) -> None:
+    if circle.channel_id:
+        access = access_for(m, agreed, stage)
+        await sc.port.set_access(sc.workspace, circle.channel_id, m.user_id, access)
+
+
+async def agreed_now(sc: Scope, circle: Circle, user: str) -> bool:
+    current = await repos.current_rules(sc.session, circle.id)
+    return current is not None and await repos.has_agreed(
+        sc.session, circle.id, user, current.version
+    )

@@ -1,0 +1,1 @@
+"""Platform adapters: the only code that knows Discord, Slack or the terminal."""

@@ -1,0 +1,109 @@
+"""The chat port in a terminal: prints what is posted, where, to whom, and what access changed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.port import Access, Message
+
+_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
+
+
+class ConsolePort:
+    """People are plain names; channels are ``#name``; messages are ``m1``, ``m2``, …
+
+    An idempotency key seen before returns the first message's ID and prints nothing new,
+    as Discord's ``enforce_nonce`` does.
+    """
+
+    platform = "console"
+    workspace = "console"
+
+    def __init__(self, write: Callable[[str], None], people: list[str] | None = None) -> None:
+        self.write = write
+        self.people: set[str] = set(people or [])
+        self.channels: dict[str, dict[str, Access]] = {}
+        self.pins: dict[str, list[str]] = {}
+        self.sent_keys: dict[str, str] = {}
+        self.messages: dict[str, tuple[str, Message]] = {}
+        self._next = 0
+
+    def _id(self) -> str:
+        self._next += 1
+        return f"m{self._next}"
+
+    def meet(self, name: str) -> None:
+        self.people.add(name)
+
+    def _show(self, where: str, message: Message) -> None:
+        lines = message.text.splitlines() or [""]
+        self.write(f"  [{where}] {lines[0]}")
+        for line in lines[1:]:
+            self.write(f"  {' ' * (len(where) + 2)} {line}")
+        for b in message.buttons:
+            self.write(f"  {' ' * (len(where) + 2)} [button: {b.label} → /circle {b.command}]")
+        if message.file:
+            size = len(message.file.data)
+            self.write(f"  {' ' * (len(where) + 2)} [file: {message.file.filename}, {size} bytes]")
+
+    async def create_private_channel(self, workspace: str, name: str, topic: str) -> str:
+        channel = f"#{name}"
+        suffix = 2
+        while channel in self.channels:
+            channel, suffix = f"#{name}-{suffix}", suffix + 1
+        self.channels[channel] = {}
+        self.write(f"  [{channel}] private channel created")
+        return channel
+
+    async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
+        if channel not in self.channels:
+            raise LookupError(channel)
+        if self.channels[channel].get(user, Access.NONE) == access:
+            return
+        self.channels[channel][user] = access
+        self.write(f"  [{channel}] access {user}: {access.name.lower()}")
+
+    def _remember(self, key: str | None, where: str, message: Message) -> tuple[str, bool]:
+        if key is not None and key in self.sent_keys:
+            return self.sent_keys[key], False
+        mid = self._id()
+        self.messages[mid] = (where, message)
+        if key is not None:
+            self.sent_keys[key] = mid
+        return mid, True
+
+    async def post(
+        self, workspace: str, channel: str, message: Message, *, key: str | None = None
+    ) -> str:
+        mid, new = self._remember(key, channel, message)
+        if new:
+            self._show(f"{channel} {mid}", message)
+        return mid
+
+    async def post_private(self, workspace: str, channel: str, user: str, message: Message) -> None:
+        self._show(f"{channel}, only {user} sees", message)
+
+    async def dm(
+        self, workspace: str, user: str, message: Message, *, key: str | None = None
+    ) -> str:
+        mid, new = self._remember(key, f"DM {user}", message)
+        if new:
+            self._show(f"DM {user}", message)
+        return mid
+
+    async def pin(self, workspace: str, channel: str, message_id: str) -> None:
+        self.pins.setdefault(channel, []).append(message_id)
+        self.write(f"  [{channel}] pinned {message_id}")
+
+    async def resolve_user(self, workspace: str, token: str) -> str | None:
+        name = token.removeprefix("@").lower()
+        return name if _NAME.match(name) and name in self.people else None
+
+    def mention(self, user: str) -> str:
+        return f"@{user}"
+
+    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
+        return when.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")

@@ -1,0 +1,123 @@
+"""The chat port: the one small interface through which the core reaches any chat platform.
+
+Each adapter (console, Discord, Slack) implements ``ChatPort``. Outgoing effects are neutral
+values (``Message``, ``Button``, ``Form``, ``Attachment``); an adapter renders them its own way and
+raises ``Unsupported`` for anything it cannot do, rather than quietly doing something else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+
+class Access(IntEnum):
+    """What a person may do in a circle channel; each level includes the ones below."""
+
+    NONE = 0
+    VIEW = 1  # read, but not post (before agreeing to the ground rules)
+    POST = 2
+    MANAGE = 3  # leaders: also manage messages and pins
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button that, when pressed, runs ``command`` (grammar text, no ``/circle``) as the presser.
+
+    Because the whole action lives in the button, buttons keep working after a restart.
+    """
+
+    label: str
+    command: str
+    style: Literal["primary", "secondary", "danger"] = "secondary"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    file: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    multiline: bool = False
+    required: bool = True
+    max_length: int = 1000
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A modal: on submit, ``command`` runs with each field as a ``name:value`` option."""
+
+    title: str
+    command: str
+    fields: tuple[FormField, ...]
+    fixed: dict[str, str] = field(default_factory=dict)
+
+
+class PlatformError(Exception):
+    """The platform refused an action; ``code`` is its own (e.g. 50013, not_in_channel)."""
+
+    def __init__(self, code: str, *, retry_after: float | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+
+class Unsupported(PlatformError):
+    """This platform cannot do the asked action at all."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"unsupported:{action}")
+        self.action = action
+
+
+class ChatPort(Protocol):
+    """What the core needs from a chat platform. IDs are the platform's own strings."""
+
+    platform: str
+
+    async def create_private_channel(self, workspace: str, name: str, topic: str) -> str:
+        """Create a channel that only people granted access can see; return its ID."""
+
+    async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
+        """Grant or revoke a person's access to a circle channel (idempotent)."""
+
+    async def post(
+        self, workspace: str, channel: str, message: Message, *, key: str | None = None
+    ) -> str:
+        """Post in a channel; ``key`` lets the platform drop a repeat of the same delivery."""
+
+    async def post_private(self, workspace: str, channel: str, user: str, message: Message) -> None:
+        """Show a message to one person only (ephemeral where the platform has it)."""
+
+    async def dm(
+        self, workspace: str, user: str, message: Message, *, key: str | None = None
+    ) -> str:
+        """Send a direct message to one person; return the message ID."""
+
+    async def pin(self, workspace: str, channel: str, message_id: str) -> None:
+        """Pin a message in a channel."""
+
+    async def resolve_user(self, workspace: str, token: str) -> str | None:
+        """Turn what a person typed for someone (``@name``, ``<@U123>``) into a user ID."""
+
+    def mention(self, user: str) -> str:
+        """How to name a person in a message so that the platform shows their name."""
+
+    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
+        """A start time each reader sees in their own zone where the platform can do that."""

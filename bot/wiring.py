@@ -1,0 +1,50 @@
+"""Builds the application from settings: the database, the core, the cogs and the router."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands.router import Router
+from bot.commands.spec import Cog, Registry
+from bot.config import Settings
+from bot.core import prompts
+from bot.core.clock import Clock, SystemClock
+from bot.core.runtime import Core
+from cogs.circles import CirclesCog
+from cogs.help import HelpCog
+from cogs.privacy import PrivacyCog
+from cogs.prompts import PromptsCog
+from cogs.rules import RulesCog
+from cogs.support import SupportCog
+from storage.db import make_engine, make_sessions, migrate
+
+log = logging.getLogger(__name__)
+
+
+def all_cogs() -> list[Cog]:
+    return [CirclesCog(), RulesCog(), PromptsCog(), SupportCog(), PrivacyCog(), HelpCog()]
+
+
+def build_registry(cogs: list[Cog] | None = None) -> Registry:
+    cogs = cogs if cogs is not None else all_cogs()
+    registry = Registry(cogs)
+    for cog in cogs:
+        if isinstance(cog, HelpCog):
+            cog.registry = registry
+    return registry
+
+
+async def start_core(settings: Settings, clock: Clock | None = None) -> Core:
+    """Connect, migrate to the newest schema and load the prompt library."""
+    engine = make_engine(settings.database.url)
+    await migrate(engine)
+    sessions = make_sessions(engine)
+    core = Core(settings=settings, engine=engine, sessions=sessions, clock=clock or SystemClock())
+    async with sessions() as s, s.begin():
+        added = await prompts.seed_library(s, core.clock.now())
+    log.info("database ready dialect=%s library_added=%d", engine.dialect.name, added)
+    return core
+
+
+def build_router(core: Core, registry: Registry | None = None) -> Router:
+    return Router(core, registry or build_registry())

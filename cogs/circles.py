@@ -1,0 +1,227 @@
+"""Circles and membership: create, add, remove, join, leave, list, info."""
+
+from __future__ import annotations
+
+from bot.commands.context import Context
+from bot.commands.reply import Reply
+from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
+from bot.core import circles, rules, stages
+from bot.core.errors import UserError
+from bot.i18n import N_
+from bot.port import Button
+from storage import repos
+from storage.models import Circle, Role, Status
+
+ROLE_CHOICES = ("member", "leader")
+
+
+class CirclesCog(Cog):
+    @command(
+        "create",
+        who=[Who.ORGANIZER],
+        help=N_("Create a circle with a private channel and its ground rules."),
+        circle=CircleUse.NONE,
+        options=[
+            Option("name", OptType.TEXT, N_("the circle's name"), required=True, max_length=40),
+            Option("leader", OptType.USER, N_("who convenes the circle")),
+            Option("mentor", OptType.USER, N_("the experienced mentor")),
+            Option("min_size", OptType.INT, N_("fewest members"), min=2, max=50),
+            Option("max_size", OptType.INT, N_("most members"), min=2, max=50),
+            Option("timezone", OptType.WORD, N_("IANA time zone, e.g. Europe/Madrid")),
+            Option(
+                "language",
+                OptType.CHOICE,
+                N_("language of the bot's messages"),
+                choices=("en", "es"),
+            ),
+        ],
+    )
+    async def create(
+        self,
+        ctx: Context,
+        name: str,
+        leader: str | None,
+        mentor: str | None,
+        min_size: int | None,
+        max_size: int | None,
+        timezone: str | None,
+        language: str | None,
+    ) -> Reply:
+        d = ctx.core.settings.file.circles
+        max_size = max_size or max(d.max_size, min_size or 0)
+        circle = await circles.create(
+            ctx.scope,
+            circles.NewCircle(
+                name=name,
+                leaders=[leader] if leader else [],
+                mentor=mentor,
+                min_size=min_size or min(d.min_size, max_size),
+                max_size=max_size,
+                timezone=timezone or d.timezone,
+                language=language or d.language,
+            ),
+        )
+        return Reply(
+            ctx.t(
+                N_(
+                    'Created the circle "{name}" with a private channel; its ground rules are '
+                    'posted and pinned. Add people with /circle add @name circle:"{name}".'
+                ),
+                name=circle.name,
+            )
+        )
+
+    @command(
+        "add",
+        who=[Who.LEADER],
+        help=N_("Add a person (or approve a request); past the limit they join the waitlist."),
+        options=[
+            Option("member", OptType.USER, N_("the person to add"), required=True),
+            Option("role", OptType.CHOICE, N_("member or leader"), choices=ROLE_CHOICES),
+        ],
+    )
+    async def add(self, ctx: Context, member: str, role: str | None) -> Reply:
+        circle = ctx.need_circle()
+        outcome = await circles.add(ctx.scope, circle, member, Role(role or "member"))
+        who = ctx.port.mention(member)
+        if outcome is circles.Added.WAITLISTED:
+            text = N_(
+                "{circle} is full ({max} seats), so {person} is on the waitlist and will "
+                "be told when a seat frees."
+            )
+        elif outcome is circles.Added.ROLE_CHANGED:
+            text = N_("{person} is now a {role} of {circle}.")
+        else:
+            text = N_(
+                "Added {person} to {circle} as {role}. They have been asked to agree to "
+                "the ground rules."
+            )
+        return Reply(
+            ctx.t(
+                text,
+                circle=circle.name,
+                max=circle.max_size,
+                person=who,
+                role=ctx.t(role or "member"),
+            )
+        )
+
+    @command(
+        "remove",
+        who=[Who.LEADER],
+        help=N_("Remove a person from the circle; the first on the waitlist takes the seat."),
+        options=[Option("member", OptType.USER, N_("the person to remove"), required=True)],
+    )
+    async def remove(self, ctx: Context, member: str) -> Reply:
+        circle = ctx.need_circle()
+        promoted = await circles.remove(ctx.scope, circle, member)
+        text = ctx.t(
+            N_("Removed {person} from {circle}."),
+            person=ctx.port.mention(member),
+            circle=circle.name,
+        )
+        if promoted:
+            text += " " + ctx.t(
+                N_("{person} moved up from the waitlist."), person=ctx.port.mention(promoted)
+            )
+        return Reply(text)
+
+    @command(
+        "join",
+        who=[Who.ANYONE],
+        help=N_("Ask to join a circle; a leader approves."),
+        circle=CircleUse.NONE,
+        options=[Option("circle", OptType.CIRCLE, N_("the circle's name"), required=True)],
+    )
+    async def join(self, ctx: Context, circle: Circle) -> Reply:
+        ctx.lang = circle.language
+        await circles.request_join(ctx.scope, circle)
+        return Reply(
+            ctx.t(N_("Your request to join {circle} was sent to its leaders."), circle=circle.name)
+        )
+
+    @command("leave", who=[Who.MEMBER], help=N_("Leave the circle."))
+    async def leave(self, ctx: Context) -> Reply:
+        circle = ctx.need_circle()
+        await circles.remove(ctx.scope, circle, ctx.user, action="member.leave")
+        return Reply(
+            ctx.t(
+                N_(
+                    "You have left {circle}. Take care. If you want everything the bot stored "
+                    "about you deleted, run /circle forget-me."
+                ),
+                circle=circle.name,
+            ),
+            buttons=(Button(ctx.t(N_("Delete my data")), "forget-me", "danger"),),
+        )
+
+    @command(
+        "list",
+        who=[Who.ORGANIZER, Who.MENTOR],
+        help=N_("List circles: all of them for organizers, yours for mentors."),
+        circle=CircleUse.NONE,
+    )
+    async def list_(self, ctx: Context) -> Reply:
+        s, inv = ctx.session, ctx.inv
+        if ctx.is_organizer:
+            found = await repos.circles_in(s, inv.platform, inv.workspace)
+        else:
+            found = await repos.circles_of(s, inv.platform, inv.workspace, inv.user, [Role.MENTOR])
+            if not found:
+                raise UserError(N_("You do not mentor any circle here."))
+        if not found:
+            return Reply(
+                ctx.t(N_("There are no circles yet. Create one with /circle create NAME."))
+            )
+        lines = [ctx.t(N_("Circles:"))]
+        for c in found:
+            lines.append(
+                ctx.t(
+                    N_("- {name}: {n}/{max} members, {waiting} waiting, stage {stage}"),
+                    name=c.name,
+                    n=await repos.seats_taken(s, c.id),
+                    max=c.max_size,
+                    waiting=len(await repos.memberships(s, c.id, Status.WAITLISTED)),
+                    stage=ctx.t(await stages.current(s, c.id)),
+                )
+            )
+        return Reply("\n".join(lines))
+
+    @command("info", who=[Who.MEMBER], help=N_("A summary of the circle."))
+    async def info(self, ctx: Context) -> Reply:
+        circle = ctx.need_circle()
+        s = ctx.session
+        active = await repos.memberships(s, circle.id)
+        by_role = {r: [ctx.port.mention(m.user_id) for m in active if m.role == r] for r in Role}
+        waiting = await repos.memberships(s, circle.id, Status.WAITLISTED)
+        current = await repos.current_rules(s, circle.id)
+        agreed = await repos.agreed_users(s, circle.id, current.version) if current else set()
+        seated = [m for m in active if m.role != Role.MENTOR]
+        none = ctx.t(N_("none"))
+        lines = [
+            ctx.t(N_("{name}"), name=circle.name),
+            ctx.t(N_("Leaders: {names}"), names=", ".join(by_role[Role.LEADER]) or none),
+            ctx.t(N_("Members: {names}"), names=", ".join(by_role[Role.MEMBER]) or none),
+            ctx.t(
+                N_("Seats: {n} of {max} (at least {min}); waitlist: {w}"),
+                n=len(seated),
+                max=circle.max_size,
+                min=circle.min_size,
+                w=len(waiting),
+            ),
+            ctx.t(
+                N_("Mentor: {name}; stage: {stage}"),
+                name=", ".join(by_role[Role.MENTOR]) or none,
+                stage=ctx.t(await stages.current(s, circle.id)),
+            ),
+            ctx.t(
+                N_("Ground rules: version {v}, agreed by {k} of {n}"),
+                v=current.version if current else 0,
+                k=len([m for m in seated if m.user_id in agreed]),
+                n=len(seated),
+            ),
+            ctx.t(N_("Time zone: {zone}"), zone=circle.timezone),
+        ]
+        if not await rules.agreed_now(ctx.scope, circle, ctx.user) and ctx.membership:
+            lines.append(ctx.t(N_("You have not agreed to the current ground rules yet.")))
+        return Reply("\n".join(lines))

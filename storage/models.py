@@ -1,0 +1,323 @@
+"""The database schema. Only platform IDs, roles, dates and counts: never what members write.
+
+Every person is a platform user ID string, scoped by the circle's platform and workspace. Text
+columns hold only what leaders deliberately publish to their circle (ground rules, their own
+prompts) and the circle's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    LEADER = "leader"
+    MENTOR = "mentor"
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    WAITLISTED = "waitlisted"
+    LEFT = "left"
+
+
+class Notify(StrEnum):
+    DM = "dm"
+    CHANNEL = "channel"
+    OFF = "off"
+
+
+class Stage(StrEnum):
+    FACILITATING = "facilitating"
+    OBSERVING = "observing"
+    ON_CALL = "on_call"
+    GRADUATED = "graduated"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class Circle(Base):
+    __tablename__ = "circles"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "name_key", name="uq_circle_name"),
+        Index("ix_circle_channel", "platform", "workspace_id", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    min_size: Mapped[int] = mapped_column(Integer, default=5)
+    max_size: Mapped[int] = mapped_column(Integer, default=7)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    reminder_offsets: Mapped[str] = mapped_column(String(128), default="24h,1h")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="circle", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "user_id", name="uq_membership"),
+        Index("ix_membership_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
+    status: Mapped[str] = mapped_column(String(16), default=Status.ACTIVE)
+    notify: Mapped[str] = mapped_column(String(16), default=Notify.DM)
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    circle: Mapped[Circle] = relationship(back_populates="memberships")
+
+
+class RuleVersion(Base):
+    __tablename__ = "rule_versions"
+    __table_args__ = (UniqueConstraint("circle_id", "version", name="uq_rule_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class RuleAgreement(Base):
+    __tablename__ = "rule_agreements"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "user_id", "version", name="uq_rule_agreement"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Prompt(Base):
+    """A library prompt (``circle_id`` is null, ``key`` set) or a circle's own prompt."""
+
+    __tablename__ = "prompts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer, default=10)
+    module: Mapped[str] = mapped_column(String(16), default="tools")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PromptUse(Base):
+    __tablename__ = "prompt_uses"
+    __table_args__ = (Index("ix_prompt_use_circle", "circle_id", "prompt_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    posted_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class StagePlan(Base):
+    """One row per phase-out stage of a circle: when it is planned and when it really began."""
+
+    __tablename__ = "stage_plans"
+    __table_args__ = (UniqueConstraint("circle_id", "stage", name="uq_stage_plan"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(16))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Who changed what, by ID. ``detail`` holds only enum-like words (a stage, a role)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_circle", "circle_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(64))
+
+
+class Schedule(Base):
+    """A circle's recurring meeting: RFC 5545 RRULE, IANA zone and the first local start."""
+
+    __tablename__ = "schedules"
+
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), primary_key=True
+    )
+    rrule: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    first_local: Mapped[str] = mapped_column(String(19))  # "YYYY-MM-DDTHH:MM:SS" wall clock
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
+    location: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ScheduleException(Base):
+    """One occurrence skipped, or moved to another instant."""
+
+    __tablename__ = "schedule_exceptions"
+    __table_args__ = (UniqueConstraint("circle_id", "occurrence", name="uq_schedule_exception"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
+    moved_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """A future send (reminder, scheduled prompt, nudge, access expiry): the ledger's row.
+
+    ``(circle_id, occurrence, kind)`` is unique so that materialising twice cannot double a send;
+    a dispatcher claims a due row by setting ``lease_owner``/``lease_until``.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "occurrence", "kind", name="uq_delivery"),
+        Index("ix_delivery_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(48))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class DeliveryReceipt(Base):
+    """One recipient of a delivery that the platform accepted, so a retry skips them."""
+
+    __tablename__ = "delivery_receipts"
+    __table_args__ = (UniqueConstraint("delivery_id", "recipient", name="uq_delivery_receipt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Rsvp(Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("circle_id", "occurrence", "user_id", name="uq_rsvp"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[str] = mapped_column(String(64))
+    going: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Meeting(Base):
+    """A meeting that took place: who ran it and how many came (counts survive forget-me)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("circle_id", "occurrence", name="uq_meeting"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
+    run_by_role: Mapped[str] = mapped_column(String(16), default=Role.LEADER)
+    present_count: Mapped[int] = mapped_column(Integer, default=0)
+    expected_count: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_attendance"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+
+
+class Consult(Base):
+    """That a consult was asked and answered. The request text is delivered, never stored."""
+
+    __tablename__ = "consults"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    asker_id: Mapped[str | None] = mapped_column(String(64))
+    mentor_id: Mapped[str | None] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
+    (Circle, "created_by"),
+    (Membership, "user_id"),
+    (RuleVersion, "created_by"),
+    (RuleAgreement, "user_id"),
+    (Prompt, "created_by"),
+    (PromptUse, "posted_by"),
+    (AuditEvent, "actor_id"),
+    (AuditEvent, "target_id"),
+    (Delivery, "target_id"),
+    (DeliveryReceipt, "recipient"),
+    (Rsvp, "user_id"),
+    (Attendance, "user_id"),
+    (Consult, "asker_id"),
+    (Consult, "mentor_id"),
+)
+"""Every column that can name a person: forget-me and its test walk this list."""
