@@ -1,0 +1,263 @@
+"""The delivery ledger: every future send is a row; a dispatcher claims due rows with a lease.
+
+A row's key ``(circle_id, occurrence, kind)`` is unique, so materialising twice adds nothing.
+``kind`` is ``"<handler>:<detail>"`` (``reminder:60``, ``prompt:art``, ``mentor-access:expire``);
+the part before the first colon picks the handler registered with ``register``.
+
+Exactly once: a claim sets ``lease_owner``/``lease_until`` in its own transaction; each recipient a
+handler reaches is recorded as a ``DeliveryReceipt`` right after the platform accepts it (so a
+retry skips them) and every send carries the idempotency key ``ck:<delivery id>:<recipient>`` (so
+the platform can drop a repeat sent before a crash could record it). A crashed owner's lease
+expires and another dispatcher takes the row over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.runtime import Core
+from storage.models import Delivery, DeliveryReceipt, DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """A claimed delivery handed to its handler."""
+
+    core: Core
+    delivery: Delivery
+    now: datetime
+    owner: str
+
+    @property
+    def kind_detail(self) -> str:
+        return self.delivery.kind.partition(":")[2]
+
+    def key(self, recipient: str) -> str:
+        return f"ck:{self.delivery.id}:{recipient}"
+
+    async def once(self, recipient: str, send: Callable[[str], Awaitable[str | None]]) -> bool:
+        """Run ``send(key)`` unless this recipient already has a receipt; record one after.
+
+        Returns True when it sent now.
+        """
+        async with self.core.sessions() as s:
+            stmt = select(DeliveryReceipt.id).where(
+                DeliveryReceipt.delivery_id == self.delivery.id,
+                DeliveryReceipt.recipient == recipient,
+            )
+            if (await s.execute(stmt)).first() is not None:
+                return False
+        message_id = await send(self.key(recipient))
+        async with self.core.sessions() as s, s.begin():
+            s.add(
+                DeliveryReceipt(
+                    delivery_id=self.delivery.id,
+                    recipient=recipient,
+                    message_id=message_id,
+                    sent_at=self.core.clock.now(),
+                )
+            )
+        return True
+
+
+Handler = Callable[[Job], Awaitable[DeliveryStatus]]
+"""Does the work of one delivery; returns SENT or SKIPPED (e.g. too late to be useful)."""
+
+HANDLERS: dict[str, Handler] = {}
+
+
+def register(prefix: str, handler: Handler) -> None:
+    HANDLERS[prefix] = handler
+
+
+async def enqueue(
+    s: AsyncSession,
+    circle_id: int,
+    occurrence: datetime,
+    kind: str,
+    due_at: datetime,
+    target_id: str | None = None,
+) -> bool:
+    """Add a pending delivery unless its key exists; move a still-pending one to ``due_at``.
+
+    Returns True when a new row was added.
+    """
+    stmt = select(Delivery).where(
+        Delivery.circle_id == circle_id, Delivery.occurrence == occurrence, Delivery.kind == kind
+    )
+    found = (await s.execute(stmt)).scalar_one_or_none()
+    if found is not None:
+        if found.status == DeliveryStatus.PENDING and found.lease_owner is None:
+            found.due_at, found.target_id = due_at, target_id
+        return False
+    try:
+        async with s.begin_nested():
+            s.add(
+                Delivery(
+                    circle_id=circle_id,
+                    occurrence=occurrence,
+                    kind=kind,
+                    due_at=due_at,
+                    target_id=target_id,
+                    status=DeliveryStatus.PENDING,
+                    attempts=0,
+                )
+            )
+    except IntegrityError:
+        return False  # another process materialised the same key first
+    return True
+
+
+async def cancel(
+    s: AsyncSession,
+    circle_id: int,
+    *,
+    kind_prefix: str | None = None,
+    occurrence: datetime | None = None,
+    after: datetime | None = None,
+) -> int:
+    """Cancel a circle's pending deliveries (optionally one kind, one occurrence, later ones)."""
+    conds = [Delivery.circle_id == circle_id, Delivery.status == DeliveryStatus.PENDING]
+    if kind_prefix is not None:
+        conds.append(or_(Delivery.kind == kind_prefix, Delivery.kind.startswith(kind_prefix + ":")))
+    if occurrence is not None:
+        conds.append(Delivery.occurrence == occurrence)
+    if after is not None:
+        conds.append(Delivery.occurrence > after)
+    result = await s.execute(
+        update(Delivery)
+        .where(*conds)
+        .values(status=DeliveryStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_finished(s: AsyncSession, before: datetime) -> int:
+    """Clean-up: drop finished rows (and their receipts) older than ``before``."""
+    done = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.CANCELLED)
+    result = await s.execute(
+        delete(Delivery).where(Delivery.status.in_(done), Delivery.occurrence < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Dispatcher:
+    """Claims due rows, runs their handlers, marks them finished. Safe to run in many processes."""
+
+    def __init__(self, core: Core, *, batch: int = 100, concurrency: int = 32) -> None:
+        self.core = core
+        self.owner = f"{uuid.uuid4().hex[:12]}"
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = timedelta(seconds=core.settings.file.scheduler.lease_seconds)
+        self._lock = asyncio.Lock()
+
+    async def claim(self) -> Sequence[Delivery]:
+        now = self.core.clock.now()
+        async with self.core.sessions() as s, s.begin():
+            stmt = (
+                select(Delivery)
+                .where(
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.due_at <= now,
+                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                )
+                .order_by(Delivery.due_at, Delivery.id)
+                .limit(self.batch)
+            )
+            if self.core.engine.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = (await s.execute(stmt)).scalars().all()
+            claimed = []
+            for row in rows:
+                # Compare-and-set, so that two SQLite processes cannot both take a row.
+                result = await s.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == row.id,
+                        Delivery.status == DeliveryStatus.PENDING,
+                        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+                    )
+                    .values(
+                        lease_owner=self.owner,
+                        lease_until=now + self.lease,
+                        attempts=Delivery.attempts + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if getattr(result, "rowcount", 0) == 1:
+                    claimed.append(row)
+            for row in claimed:
+                await s.refresh(row)
+        return claimed
+
+    async def run_due(self) -> int:
+        """Process everything due now; returns how many rows were finished."""
+        async with self._lock:
+            finished = 0
+            limit = asyncio.Semaphore(self.concurrency)
+
+            async def one(row: Delivery) -> bool:
+                async with limit:
+                    return await self.process(row)
+
+            while True:
+                claimed = await self.claim()
+                if not claimed:
+                    return finished
+                results = await asyncio.gather(*(one(r) for r in claimed))
+                finished += sum(results)
+
+    async def process(self, row: Delivery) -> bool:
+        prefix = row.kind.partition(":")[0]
+        handler = HANDLERS.get(prefix)
+        if handler is None:
+            log.error("no handler for delivery kind=%s id=%s", row.kind, row.id)
+            await self._finish(row, DeliveryStatus.FAILED, "no-handler")
+            return True
+        try:
+            status = await handler(Job(self.core, row, self.core.clock.now(), self.owner))
+        except Exception as exc:  # the lease expires and another attempt follows
+            code = getattr(exc, "code", type(exc).__name__)
+            log.warning("delivery failed id=%s kind=%s code=%s", row.id, row.kind, code)
+            await self._release(row, str(code)[:32])
+            return False
+        await self._finish(row, status, None)
+        return True
+
+    async def _finish(self, row: Delivery, status: DeliveryStatus, code: str | None) -> None:
+        async with self.core.sessions() as s, s.begin():
+            await s.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id, Delivery.lease_owner == self.owner)
+                .values(
+                    status=status,
+                    finished_at=self.core.clock.now(),
+                    error_code=code,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+    async def _release(self, row: Delivery, code: str) -> None:
+        """Let the row be retried after a short back-off (by shortening the lease)."""
+        backoff = min(timedelta(seconds=30 * row.attempts), self.lease)
+        async with self.core.sessions() as s, s.begin():
+            await s.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id, Delivery.lease_owner == self.owner)
+                .values(lease_until=self.core.clock.now() + backoff, error_code=code)
+                .execution_options(synchronize_session=False)
+            )
