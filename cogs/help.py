@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.commands.context import Context
 from bot.commands.permissions import may_run
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Registry, Who, command
 from bot.i18n import N_
-from storage.models import Circle, Membership, Status
+from storage import repos
+from storage.models import Membership
 
 
 class HelpCog(Cog):
@@ -23,17 +22,7 @@ class HelpCog(Cog):
         assert self.registry is not None, "set when the registry is built"
         roles: list[Membership | None] = [ctx.membership]
         if ctx.circle is None:
-            stmt = (
-                select(Membership)
-                .join(Circle, Circle.id == Membership.circle_id)
-                .where(
-                    Circle.platform == ctx.platform,
-                    Circle.workspace_id == ctx.workspace,
-                    Membership.user_id == ctx.user,
-                    Membership.status == Status.ACTIVE,
-                )
-            )
-            roles += list((await ctx.session.execute(stmt)).scalars())
+            roles += await repos.active_roles(ctx.session, ctx.platform, ctx.workspace, ctx.user)
         lines = [ctx.t(N_("Commands you can use:"))]
         for spec in self.registry:
             if any(may_run(spec, ctx.is_organizer, m) for m in roles):

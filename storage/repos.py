@@ -86,6 +86,23 @@ async def circles_of(
     return (await s.execute(stmt)).scalars().all()
 
 
+async def active_roles(
+    s: AsyncSession, platform: str, workspace: str, user: str
+) -> Sequence[Membership]:
+    """The person's active memberships in every circle of this workspace."""
+    stmt = (
+        select(Membership)
+        .join(Circle, Circle.id == Membership.circle_id)
+        .where(
+            Circle.platform == platform,
+            Circle.workspace_id == workspace,
+            Membership.user_id == user,
+            Membership.status == Status.ACTIVE,
+        )
+    )
+    return (await s.execute(stmt)).scalars().all()
+
+
 async def membership(s: AsyncSession, circle_id: int, user: str) -> Membership | None:
     stmt = select(Membership).where(Membership.circle_id == circle_id, Membership.user_id == user)
     return (await s.execute(stmt)).scalar_one_or_none()

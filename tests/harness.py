@@ -37,7 +37,9 @@ class Harness:
         self.port = ConsolePort(self.out.append, PEOPLE)
         self.core.ports["console"] = self.port
         self.router = build_router(self.core)
-        self.console = ConsoleSession(self.core, self.router, self.port, self.clock, self.out.append)
+        self.console = ConsoleSession(
+            self.core, self.router, self.port, self.clock, self.out.append
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:

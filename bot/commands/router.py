@@ -82,7 +82,7 @@ class Router:
                     )
                     await self._resolve_circle(ctx, spec, values)
                     lang = ctx.lang
-                    self._check(ctx, spec)
+                    await self._check(ctx, spec)
                     kwargs = await self._convert(ctx, spec, values)
                     assert spec.handler is not None
                     reply = await spec.handler(ctx, **kwargs)
@@ -98,9 +98,14 @@ class Router:
 
     # -- permissions ---------------------------------------------------------------------------
 
-    def _check(self, ctx: Context, spec: CommandSpec) -> None:
+    async def _check(self, ctx: Context, spec: CommandSpec) -> None:
         if may_run(spec, ctx.is_organizer, ctx.membership):
             return
+        if ctx.circle is None and spec.circle is not CircleUse.REQUIRED:
+            # Not about one circle: a role held in any circle here is enough (e.g. mentors).
+            held = await repos.active_roles(ctx.session, ctx.platform, ctx.workspace, ctx.user)
+            if any(may_run(spec, False, m) for m in held):
+                return
         if ctx.circle is None and spec.circle is not CircleUse.NONE:
             raise UserError(
                 N_(

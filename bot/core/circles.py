@@ -138,7 +138,18 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
                     circle=circle.name,
                     person=sc.port.mention(other.user_id),
                 )
-    full = role != Role.MENTOR and await repos.seats_taken(sc.session, circle.id) >= circle.max_size
+    seats = await repos.seats_taken(sc.session, circle.id)
+    full = role != Role.MENTOR and seats >= circle.max_size
+    waiting = await repos.memberships(sc.session, circle.id, Status.WAITLISTED)
+    if full and len(waiting) >= circle.max_size:
+        raise UserError(
+            N_(
+                "{circle} is full and so is its waitlist ({n} waiting). An organizer can start "
+                "another circle with /circle create NAME."
+            ),
+            circle=circle.name,
+            n=circle.max_size,
+        )
     status = Status.WAITLISTED if full else Status.ACTIVE
     if m is None:
         m = Membership(circle_id=circle.id, user_id=user, role=role, status=status, since=sc.now())
