@@ -196,6 +196,8 @@ def _format(exc: ValidationError, source: str) -> str:
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" = {value!r}"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            shown, msg = "", "unknown key; see config.example.toml for the keys allowed"
         lines.append(f"{source}: {key}{shown}: {msg}")
     return "; ".join(lines)
 

@@ -40,3 +40,17 @@ def translate(message: str, lang: str = "en", **values: object) -> str:
     """The message in ``lang`` with ``{name}`` placeholders filled in."""
     text = _catalog(lang).get(message, message) if lang != "en" else message
     return text.format(**values) if values else text
+
+
+ENUM_WORDS = (
+    N_("anyone"),
+    N_("member"),
+    N_("leader"),
+    N_("mentor"),
+    N_("organizer"),
+    N_("facilitating"),
+    N_("observing"),
+    N_("on_call"),
+    N_("graduated"),
+)
+"""Role and stage names shown to people; listed so that extraction finds them."""

@@ -16,7 +16,7 @@ from bot.commands.context import Context, Invocation
 from bot.commands.grammar import parse
 from bot.commands.permissions import may_run
 from bot.commands.reply import Reply
-from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry
+from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry, Who
 from bot.core.errors import UserError
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
@@ -114,7 +114,7 @@ class Router:
                 ),
                 name=spec.name,
             )
-        roles = ", ".join(ctx.t(w.value) for w in sorted(spec.who))
+        roles = ", ".join(ctx.t(w.value) for w in sorted(spec.who | {Who.ORGANIZER}))
         raise UserError(
             N_(
                 "Only these people can run /circle {name}: {roles}. Type /circle help to see "

@@ -1,0 +1,53 @@
+"""The console as a person uses it: a scripted session whose transcript is kept as a test."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent / "scripts"
+LIBRARY_PROMPT = re.compile(r"(Prompt \([\w-]+, about )\d+ minutes\): .*")
+
+
+def run_console(tmp_path: Path, script: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CIRCLEKEEPER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/ck.db"}
+    env.pop("CIRCLEKEEPER_CONFIG", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "console",
+            "--script",
+            str(script),
+            "--now",
+            "2026-03-02T17:00:00+00:00",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+
+
+def normalise(text: str) -> str:
+    """Library prompts are chosen at random; everything else must match to the letter."""
+    return LIBRARY_PROMPT.sub(r"\1N minutes): <a library prompt>", text)
+
+
+@pytest.mark.parametrize("name", ["foundation"])
+def test_transcript(tmp_path: Path, name: str) -> None:
+    result = run_console(tmp_path, HERE / f"{name}.txt")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    got = normalise(result.stdout)
+    expected_path = HERE / f"{name}.transcript"
+    if os.environ.get("CIRCLEKEEPER_REGENERATE"):
+        expected_path.write_text(got, encoding="utf-8")
+    assert got == expected_path.read_text(encoding="utf-8")
