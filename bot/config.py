@@ -77,7 +77,7 @@ class CircleDefaults(Strict):
 
 class OrganizerSettings(Strict):
     users: list[str] = Field(default_factory=list)
-    discord_role: str | None = None
+    discord_role: str = ""
     platform_admins: bool = True
 
 
