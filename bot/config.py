@@ -144,6 +144,8 @@ class Environment(BaseSettings):
     SLACK_API_BASE_URL: str | None = None
     SLACK_HTTP_HOST: str = "127.0.0.1"
     SLACK_HTTP_PORT: int = Field(3000, ge=1, le=65535)
+    SLACK_CLIENT_ID: str | None = None  # with SLACK_CLIENT_SECRET: many workspaces via OAuth
+    SLACK_CLIENT_SECRET: str | None = None
     CIRCLEKEEPER_DATABASE_URL: str | None = None
     CIRCLEKEEPER_CONFIG: str | None = None
 
@@ -160,6 +162,10 @@ class Environment(BaseSettings):
             raise ValueError("SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (or SLACK_SOCKET_MODE=1)")
         if self.SLACK_SOCKET_MODE and not self.SLACK_APP_TOKEN:
             raise ValueError("SLACK_SOCKET_MODE=1 needs SLACK_APP_TOKEN")
+        if bool(self.SLACK_CLIENT_ID) != bool(self.SLACK_CLIENT_SECRET):
+            raise ValueError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (OAuth)")
+        if self.SLACK_CLIENT_ID and not self.SLACK_SIGNING_SECRET:
+            raise ValueError("SLACK_CLIENT_ID needs SLACK_SIGNING_SECRET (OAuth runs over HTTP)")
         return self
 
 
@@ -182,7 +188,7 @@ class Settings(BaseModel):
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.env.SLACK_BOT_TOKEN)
+        return bool(self.env.SLACK_BOT_TOKEN or self.env.SLACK_CLIENT_ID)
 
 
 class ConfigError(Exception):

@@ -106,6 +106,7 @@ class Channel:
     creator: str | None = None
     is_archived: bool = False
     created: int = 0
+    topic: str = ""
 
 
 @dataclass
@@ -730,6 +731,7 @@ class FakeSlack:
             "conversations.history": self._conversations_history,
             "conversations.archive": self._conversations_archive,
             "conversations.rename": self._conversations_rename,
+            "conversations.setTopic": self._conversations_set_topic,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -1063,6 +1065,17 @@ class FakeSlack:
         ):
             raise SlackApiError("name_taken")
         channel.name = name
+        return {"channel": self._channel_api(team, channel)}
+
+    async def _conversations_set_topic(self, team: Team, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "channel", "topic")
+        channel = self._channel(team, params["channel"])
+        self._manage_scope(team, channel)
+        if channel.is_im:
+            raise SlackApiError("method_not_supported_for_channel_type")
+        if len(str(params["topic"])) > 250:
+            raise SlackApiError("too_long")
+        channel.topic = str(params["topic"])
         return {"channel": self._channel_api(team, channel)}
 
     async def _chat_post_message(self, team: Team, params: dict[str, Any]) -> dict[str, Any]:

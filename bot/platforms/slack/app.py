@@ -1,0 +1,443 @@
+"""The Slack adapter: a slack-bolt ``AsyncApp`` whose handlers are this object's methods.
+
+``/circle <text>`` goes through the shared grammar; every handler acknowledges first (Slack wants
+an answer within three seconds) and then works. Replies to one person go back through the
+command's ``response_url`` (ephemeral), which works in any channel without extra scopes; forms
+open as modals; buttons carry the command they run; mentors and organizers see their circles in
+the App Home tab.
+
+Workspaces: one bot token (``SLACK_BOT_TOKEN``: requests from any other workspace are refused),
+or many through OAuth (``SLACK_CLIENT_ID`` + ``SLACK_CLIENT_SECRET``), with slack_sdk's
+``AsyncSQLAlchemyInstallationStore`` and ``AsyncSQLAlchemyOAuthStateStore`` on our own database
+engine. Every command runs with ``workspace = team_id``, and circles are stored per workspace, so
+one workspace never sees another's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands.context import Invocation
+from bot.commands.grammar import parse
+from bot.commands.reply import Reply
+from bot.commands.router import Router
+from bot.commands.spec import CommandSpec
+from bot.core.errors import UserError
+from bot.core.runtime import Core
+from bot.i18n import N_, translate
+from bot.platforms.slack import render
+from bot.platforms.slack.port import DEFAULT_BASE_URL, Clients, SlackPort, make_client
+from bot.platforms.slack.scopes import BOT_SCOPES
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/circle"
+EVENTS_PATH = "/slack/events"
+FORM_BUDGET_SECONDS = 2.0  # run a submitted form this long before acknowledging "working on it"
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """What the adapter needs, from the environment (see DESIGN §4) or a test."""
+
+    bot_token: str | None = None
+    signing_secret: str = ""
+    app_token: str | None = None
+    socket_mode: bool = False
+    base_url: str = DEFAULT_BASE_URL
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+    client_id: str | None = None
+    client_secret: str | None = None
+    pacing: float = 1.0
+
+    @property
+    def oauth(self) -> bool:
+        return self.bot_token is None and bool(self.client_id and self.client_secret)
+
+
+def config_from(core: Core) -> SlackConfig:
+    env = core.settings.env
+    return SlackConfig(
+        bot_token=env.SLACK_BOT_TOKEN,
+        signing_secret=env.SLACK_SIGNING_SECRET or "",
+        app_token=env.SLACK_APP_TOKEN,
+        socket_mode=env.SLACK_SOCKET_MODE,
+        base_url=env.SLACK_API_BASE_URL or DEFAULT_BASE_URL,
+        http_host=env.SLACK_HTTP_HOST,
+        http_port=env.SLACK_HTTP_PORT,
+        client_id=env.SLACK_CLIENT_ID,
+        client_secret=env.SLACK_CLIENT_SECRET,
+    )
+
+
+class SlackAdapter:
+    def __init__(self, core: Core, router: Router, config: SlackConfig) -> None:
+        self.core = core
+        self.router = router
+        self.config = config
+        self.lang = core.settings.file.circles.language
+        self.client = make_client(config.base_url)  # tokenless: Bolt sets one per request
+        self.installation_store: AsyncSQLAlchemyInstallationStore | None = None
+        self._team: tuple[str, str] | None = None  # single-token mode: (team_id, bot_user_id)
+        self.clients = Clients(config.base_url, self._token_for)
+        self.port = SlackPort(core, self.clients, pacing=config.pacing)
+        self.app = self._build_app()
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_app(self) -> AsyncApp:
+        cfg = self.config
+        not_installed = translate(
+            N_("circlekeeper is not installed in this workspace. Ask a workspace admin to add it."),
+            self.lang,
+        )
+        if cfg.oauth:
+            assert cfg.client_id is not None and cfg.client_secret is not None
+            self.installation_store = AsyncSQLAlchemyInstallationStore(
+                client_id=cfg.client_id, engine=self.core.engine, logger=log
+            )
+            state_store = AsyncSQLAlchemyOAuthStateStore(
+                expiration_seconds=600, engine=self.core.engine, logger=log
+            )
+            app = AsyncApp(
+                client=self.client,
+                signing_secret=cfg.signing_secret,
+                oauth_settings=AsyncOAuthSettings(
+                    client_id=cfg.client_id,
+                    client_secret=cfg.client_secret,
+                    scopes=list(BOT_SCOPES),
+                    installation_store=self.installation_store,
+                    installation_store_bot_only=True,
+                    state_store=state_store,
+                ),
+                installation_store_bot_only=True,
+                request_verification_enabled=not cfg.socket_mode,
+                user_facing_authorize_error_message=not_installed,
+            )
+        else:
+            app = AsyncApp(
+                client=self.client,
+                signing_secret=cfg.signing_secret,
+                authorize=cast(Callable[..., Awaitable[AuthorizeResult]], self._authorize_fn()),
+                user_facing_authorize_error_message=not_installed,
+                request_verification_enabled=not cfg.socket_mode,
+            )
+        app.command(COMMAND)(self.on_command)
+        app.action(render.BUTTON_ACTION_PATTERN)(self.on_button)
+        app.action(render.HOME_REFRESH_ACTION)(self.on_home_refresh)
+        app.view(render.FORM_CALLBACK)(self.on_form)
+        app.event("app_home_opened")(self.on_home_opened)
+        return app
+
+    def _authorize_fn(self) -> Callable[..., Awaitable[AuthorizeResult | None]]:
+        # Bolt passes arguments by the names of a plain function's parameters (not a method's).
+        async def authorize(
+            enterprise_id: str | None, team_id: str | None
+        ) -> AuthorizeResult | None:
+            return await self._authorize(enterprise_id, team_id)
+
+        return authorize
+
+    async def _authorize(
+        self, enterprise_id: str | None, team_id: str | None
+    ) -> AuthorizeResult | None:
+        """Single-token mode: only the token's own workspace is served."""
+        if self._team is None or team_id != self._team[0] or self.config.bot_token is None:
+            log.warning("request from another workspace refused team=%s", team_id)
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=self.config.bot_token,
+            bot_user_id=self._team[1],
+        )
+
+    async def _token_for(self, workspace: str) -> str | None:
+        if self.installation_store is not None:
+            bot = await self.installation_store.async_find_bot(
+                enterprise_id=None, team_id=workspace
+            )
+            return bot.bot_token if bot is not None else None
+        if self._team is not None and workspace == self._team[0]:
+            return self.config.bot_token
+        return None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Connect: identify the workspace (or prepare the install store), register the port,
+        then listen over HTTP or Socket Mode."""
+        cfg = self.config
+        if self.installation_store is not None:
+            await self.installation_store.create_tables()  # type: ignore[no-untyped-call]
+            oauth_flow = self.app.oauth_flow
+            assert oauth_flow is not None
+            state_store = oauth_flow.settings.state_store
+            if isinstance(state_store, AsyncSQLAlchemyOAuthStateStore):
+                await state_store.create_tables()  # type: ignore[no-untyped-call]
+        elif cfg.bot_token:
+            auth = await make_client(cfg.base_url, cfg.bot_token).auth_test()
+            self._team = (str(auth["team_id"]), str(auth["user_id"]))
+            log.info("slack workspace team=%s bot=%s", self._team[0], self._team[1])
+        self.core.ports["slack"] = self.port
+        if cfg.socket_mode:
+            assert cfg.app_token, "Socket Mode needs SLACK_APP_TOKEN"
+            self._socket = AsyncSocketModeHandler(self.app, cfg.app_token, web_client=self.client)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack socket mode connected")
+        else:
+            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), handle_signals=False)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, cfg.http_host, cfg.http_port)
+            await site.start()
+            log.info("slack http listening host=%s port=%s", cfg.http_host, self.http_port)
+
+    @property
+    def http_port(self) -> int:
+        assert self._runner is not None
+        return int(self._runner.addresses[0][1])
+
+    @property
+    def events_url(self) -> str:
+        return f"http://{self.config.http_host}:{self.http_port}{EVENTS_PATH}"
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.core.ports.get("slack") is self.port:
+            del self.core.ports["slack"]
+
+    async def idle(self) -> None:
+        """Wait for in-flight work started after an ack (tests, and a clean shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _spawn(self, work: Any) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- running commands ----------------------------------------------------------------------
+    async def _invocation(self, team: str, user: str, channel: str | None) -> Invocation:
+        return Invocation(
+            "slack", team, user, channel, organizer_hint=await self.port.is_admin(team, user)
+        )
+
+    async def _run_tracked(
+        self, inv: Invocation, spec: CommandSpec, values: dict[str, str | list[str]]
+    ) -> tuple[bool, Reply]:
+        """Run a command and also learn whether it succeeded (the router turns refusals into
+        replies); used where Slack needs to know, e.g. a modal's validation errors."""
+        original = spec.handler
+        assert original is not None
+        succeeded: list[bool] = []
+
+        async def handler(*args: Any, **kwargs: Any) -> Reply:
+            reply = await original(*args, **kwargs)
+            succeeded.append(True)
+            return reply
+
+        reply = await self.router.run(inv, spec.bound(handler), values)
+        return bool(succeeded), reply
+
+    async def _send_reply(
+        self,
+        reply: Reply,
+        *,
+        team: str,
+        user: str,
+        channel: str | None,
+        respond: Any,
+        trigger_id: str | None,
+        client: AsyncWebClient,
+    ) -> None:
+        """Show a command's reply: a form opens as a modal; text goes through response_url."""
+        if reply.form is not None and trigger_id:
+            meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": channel}
+            try:
+                await client.views_open(
+                    trigger_id=trigger_id, view=render.form_modal(reply.form, meta, self.lang)
+                )
+                return
+            except SlackApiError as exc:
+                log.warning("modal not opened user=%s code=%s", user, exc.response.get("error"))
+        rendered = render.render_text(reply.text, reply.buttons)
+        await respond(
+            text=rendered.text,
+            blocks=rendered.blocks,
+            response_type="ephemeral" if reply.private else "in_channel",
+            replace_original=False,
+        )
+        if reply.file is not None:
+            target = await self.port.dm_channel(team, user)
+            await self.port.upload(team, target, reply.file)
+
+    # -- handlers ------------------------------------------------------------------------------
+    async def on_command(
+        self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
+        text = (body.get("text") or "").strip() or "help"
+        log.info("slash command team=%s user=%s channel=%s", team, user, channel)
+        inv = await self._invocation(team, user, channel)
+        reply = await self.router.run_text(inv, text)
+        await self._send_reply(
+            reply, team=team, user=user, channel=channel, respond=respond,
+            trigger_id=body.get("trigger_id"), client=client,
+        )  # fmt: skip
+
+    async def on_button(
+        self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team = _team_of(body)
+        user = body["user"]["id"]
+        action = body["actions"][0]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        log.info("button team=%s user=%s action=%s", team, user, action.get("action_id"))
+        inv = await self._invocation(team, user, channel)
+        reply = await self.router.run_text(inv, str(action.get("value") or ""))
+        view = body.get("view") or {}
+        if body.get("response_url") or not view:
+            await self._send_reply(
+                reply, team=team, user=user, channel=channel, respond=respond,
+                trigger_id=body.get("trigger_id"), client=client,
+            )  # fmt: skip
+        elif view.get("type") == "modal":
+            await client.views_update(view_id=view["id"], view=self._result(view, reply))
+        else:  # App Home: show the reply in a modal, then refresh the tab
+            if reply.form is not None:
+                await self._send_reply(
+                    reply, team=team, user=user, channel=None, respond=_no_respond,
+                    trigger_id=body.get("trigger_id"), client=client,
+                )  # fmt: skip
+            else:
+                title = translate(N_("circlekeeper"), self.lang)
+                await client.views_open(
+                    trigger_id=body["trigger_id"],
+                    view=render.result_modal(title, reply.text, reply.buttons, self.lang),
+                )
+            await self.publish_home(team, user, client)
+
+    async def on_home_refresh(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await self.publish_home(_team_of(body), body["user"]["id"], client)
+
+    async def on_home_opened(
+        self, event: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        if event.get("tab") != "home":
+            return
+        await self.publish_home(str(context.team_id), event["user"], client)
+
+    def _result(self, view: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        title = ((view.get("title") or {}).get("text")) or translate(N_("circlekeeper"), self.lang)
+        return render.result_modal(title, reply.text, reply.buttons, self.lang)
+
+    async def on_form(
+        self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """A submitted form: errors go back onto the form; success replaces it with the reply."""
+        team, user = _team_of(body), body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        state = (view.get("state") or {}).get("values") or {}
+        fields = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+        try:
+            parsed = parse(str(meta.get("c", "")), self.router.registry)
+        except UserError as err:
+            await ack(
+                response_action="errors",
+                errors={fields[0]: translate(err.message, self.lang, **err.values)},
+            )
+            return
+        values: dict[str, str | list[str]] = dict(parsed.values)
+        values.update({str(k): str(v) for k, v in (meta.get("x") or {}).items()})
+        missing = {}
+        for name in fields:
+            typed = ((state.get(name) or {}).get(render.FIELD_ACTION) or {}).get("value")
+            if typed and str(typed).strip():
+                values[name] = str(typed)
+            elif not next(b for b in view["blocks"] if b.get("block_id") == name).get("optional"):
+                missing[name] = translate(N_("Please fill this in."), self.lang)
+        if missing:
+            await ack(response_action="errors", errors=missing)
+            return
+        log.info("form submitted team=%s user=%s command=%s", team, user, parsed.spec.name)
+        inv = await self._invocation(team, user, meta.get("ch"))
+        work = asyncio.ensure_future(self._run_tracked(inv, parsed.spec, values))
+        done, _ = await asyncio.wait({work}, timeout=FORM_BUDGET_SECONDS)
+        if work in done:
+            ok, reply = work.result()
+            if (not ok or reply.form is not None) and fields:
+                # Refused, or the command asks for the form again: say why, on the form.
+                await ack(response_action="errors", errors={fields[0]: reply.text[:1000]})
+            else:
+                await ack(response_action="update", view=self._result(view, reply))
+            return
+        working = Reply(translate(N_("Working on it…"), self.lang))
+        await ack(response_action="update", view=self._result(view, working))
+        ok, reply = await work
+        await client.views_update(view_id=view["id"], view=self._result(view, reply))
+
+    # -- App Home ------------------------------------------------------------------------------
+    async def publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
+        """Mentor status (or the circle list) for mentors and organizers, and help for all."""
+        inv = await self._invocation(team, user, None)
+        sections: list[tuple[str, str]] = []
+        buttons: tuple[Any, ...] = ()
+        registry = self.router.registry
+        for path in (("mentor", "status"), ("list",)):
+            spec = registry.by_path.get(path)
+            if spec is None:
+                continue
+            ok, reply = await self._run_tracked(inv, spec, {})
+            if ok:
+                sections.append((translate(N_("Your circles"), self.lang), reply.text))
+                buttons = reply.buttons
+                break
+        help_spec = registry.by_path.get(("help",))
+        if help_spec is not None:
+            ok, reply = await self._run_tracked(inv, help_spec, {})
+            if ok:
+                sections.append((translate(N_("What you can do"), self.lang), reply.text))
+        await client.views_publish(
+            user_id=user, view=render.home_view(sections, buttons, self.lang)
+        )
+        log.info("home published team=%s user=%s sections=%d", team, user, len(sections))
+
+
+async def _no_respond(**_: Any) -> None:
+    return None
+
+
+def _team_of(body: dict[str, Any]) -> str:
+    team = body.get("team") or {}
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    return str((body.get("user") or {}).get("team_id") or body.get("team_id") or "")

@@ -1,0 +1,357 @@
+"""circlekeeper on Slack, end to end: the real slack-bolt app and slack_sdk clients over loopback
+HTTP against the fake Slack Web API, driven by correctly signed requests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.core import ledger
+from bot.platforms.slack import render
+from bot.platforms.slack.port import SlackPort
+from bot.platforms.slack.scopes import BOT_SCOPES
+from bot.port import Button
+from bot.port import Message as PortMessage
+from storage.models import Circle, Delivery
+from tests.fakes.slack_api import Message
+from tests.fakes.slack_world import SlackWorld, manifest_bot_scopes
+
+
+@pytest.fixture
+async def w(db_url: str) -> AsyncIterator[SlackWorld]:
+    async with SlackWorld(db_url) as world:
+        yield world
+
+
+@dataclass
+class Tuesday:
+    org: str
+    lee: str
+    maya: str
+    channel: str
+
+
+async def create_circle(w: SlackWorld) -> Tuesday:
+    """An organizer creates "Tuesday circle" with Lee leading and Maya mentoring."""
+    org = w.person("olga", admin=True)
+    lee = w.person("lee")
+    maya = w.person("maya")
+    reply = await w.circle(org, f'create "Tuesday circle" leader:{w.tag(lee)} mentor:{w.tag(maya)}')
+    assert reply.ephemeral and 'Created the circle "Tuesday circle"' in reply.text
+    (channel,) = w.fake.private_channels()
+    return Tuesday(org, lee, maya, channel.id)
+
+
+def agree_button_message(w: SlackWorld, user: str) -> Message:
+    found = [
+        m
+        for m in w.fake.dms_to(user)
+        if any(b["value"].startswith("rules agree") for b in m.buttons())
+    ]
+    assert found, "the welcome DM carries an agree button"
+    return found[-1]
+
+
+async def test_manifest_scopes_are_the_adapter_scopes() -> None:
+    assert manifest_bot_scopes() == frozenset(BOT_SCOPES)
+    assert not any("history" in s and s != "im:history" for s in BOT_SCOPES)
+
+
+async def test_create_private_channel_members_join_after_agreeing(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    _org, lee, maya, channel_id = c.org, c.lee, c.maya, c.channel
+    channel = w.fake.channels[channel_id]
+    assert channel.is_private and channel.name == "circle-tuesday-circle"
+    # The mentor facilitates (full access); the leader has not agreed to the rules yet.
+    assert channel.members == {w.fake.bot_user_id, maya}
+    (rules,) = w.fake.pinned(channel_id)
+    assert "Ground rules of Tuesday circle" in (rules.text or "")
+    assert [b["value"] for b in rules.buttons()] == ["rules agree version:1 circle:#1"]
+
+    ana = w.person("ana")
+    added = await w.circle(lee, f'add {w.tag(ana)} circle:"Tuesday circle"')
+    assert "Added" in added.text and f"<@{ana}>" in added.text
+    assert ana not in channel.members
+    # Ana cannot see the channel's rules message; she agrees from her welcome DM.
+    with pytest.raises(AssertionError):
+        await w.driver.click(ana, rules, render.BUTTON_ACTION + ":0")
+    agreed = await w.press(ana, agree_button_message(w, ana), "ck_run:0")
+    assert "You agreed to version 1" in agreed.text and agreed.ephemeral
+    assert ana in channel.members
+    assert w.fake.violations == []
+
+
+async def test_rules_edit_modal_with_validation_errors(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    org, lee, _maya, channel_id = c.org, c.lee, c.maya, c.channel
+    await w.press(lee, agree_button_message(w, lee), "ck_run:0")
+    assert lee in w.fake.channels[channel_id].members
+    ana = w.person("ana")
+    added = await w.circle(lee, f"add {w.tag(ana)}", channel=channel_id)
+    assert "Added" in added.text, added.text
+    await w.press(ana, agree_button_message(w, ana), "ck_run:0")
+    assert ana in w.fake.channels[channel_id].members
+
+    await w.circle_modal(lee, "rules edit", channel=channel_id)
+    (modal,) = w.fake.open_modals(lee)
+    field = modal.blocks[0]
+    assert field["block_id"] == "text" and "What is shared" in field["element"]["initial_value"]
+
+    # Blank: refused on the form itself; nothing posted.
+    posts = len(w.fake.messages_in(channel_id))
+    reply = await w.driver.submit(lee, modal, {"text": "   "})
+    assert reply.json == {"response_action": "errors", "errors": {"text": "Please fill this in."}}
+    assert not modal.closed and len(w.fake.messages_in(channel_id)) == posts
+
+    reply = await w.driver.submit(lee, modal, {"text": "1. Listen.\n2. Keep it here."})
+    assert reply.json["response_action"] == "update"
+    assert "version 2 posted and pinned" in json_text(reply.json["view"])
+    newest = w.fake.messages_in(channel_id)[-1]
+    assert "1. Listen." in (newest.text or "") and newest.pinned
+    # Everyone but the author agrees again before posting: Ana is out of the channel until then.
+    assert ana not in w.fake.channels[channel_id].members
+    assert lee in w.fake.channels[channel_id].members
+
+    await w.driver.close(lee, modal)
+
+    # The command itself refuses: Lee is no longer a leader when he submits.
+    await w.circle_modal(lee, "rules edit", channel=channel_id)
+    (modal,) = w.fake.open_modals(lee)
+    await w.circle(org, f'add {w.tag(lee)} role:member circle:"Tuesday circle"')
+    reply = await w.driver.submit(lee, modal, {"text": "3. New rule."})
+    assert reply.json["response_action"] == "errors"
+    assert "Only these people can run /circle rules edit" in reply.json["errors"]["text"]
+    assert not any("3. New rule." in (m.text or "") for m in w.fake.messages_in(channel_id))
+    assert w.fake.violations == []
+
+
+def json_text(view: dict[str, object]) -> str:
+    return json.dumps(view, ensure_ascii=False)
+
+
+async def test_a_rate_limited_call_is_retried(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    _org, lee, _maya, channel_id = c.org, c.lee, c.maya, c.channel
+    w.fake.fail_next("conversations.invite", status=429, retry_after=0)
+    await w.press(lee, agree_button_message(w, lee), "ck_run:0")
+    assert lee in w.fake.channels[channel_id].members
+    assert [c.status for c in w.fake.calls_to("conversations.invite")][-2:] == [429, 200]
+
+    w.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    reply = await w.circle(lee, 'prompt post text:"Draw your week as weather."', channel=channel_id)
+    assert reply.ephemeral
+    assert [c.status for c in w.fake.calls_to("chat.postMessage")][-2:] == [429, 200]
+    assert sum("Draw your week" in (m.text or "") for m in w.fake.messages_in(channel_id)) == 1
+    assert w.fake.violations == []
+
+
+@pytest.mark.parametrize("signature", ["bad", "missing", "stale", "wrong_secret"])
+async def test_bad_signatures_get_401_and_change_nothing(w: SlackWorld, signature: str) -> None:
+    org = w.person("olga", admin=True)
+    calls = len(w.fake.calls)
+    reply = await w.driver.slash(
+        org, 'create "Tuesday circle"', channel_id=w.general, signature=signature
+    )  # type: ignore[arg-type]
+    assert reply.status == 401
+    assert len(w.fake.calls) == calls and w.fake.responses == []
+    async with w.core.sessions() as s:
+        assert (await s.execute(select(func.count()).select_from(Circle))).scalar_one() == 0
+
+
+async def test_app_home_for_mentors_and_organizers(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    org, _lee, maya, _channel_id = c.org, c.lee, c.maya, c.channel
+    ana = w.person("ana")
+    for user in (org, maya, ana):
+        assert (await w.driver.app_home_opened(user)).status == 200
+        await w.fake.wait_until(lambda u=user: w.fake.home_view(u) is not None)
+    org_home = json_text(w.fake.home_view(org).view)  # type: ignore[union-attr]
+    maya_home = json_text(w.fake.home_view(maya).view)  # type: ignore[union-attr]
+    ana_home = json_text(w.fake.home_view(ana).view)  # type: ignore[union-attr]
+    assert "Your circles" in org_home and "Tuesday circle" in org_home
+    assert "Your circles" in maya_home and "Tuesday circle" in maya_home
+    assert "Your circles" not in ana_home and "/circle join" in ana_home
+    publishes = len(w.fake.calls_to("views.publish"))
+    home = w.fake.home_view(maya)
+    assert home is not None
+    await w.driver.click(maya, home, render.HOME_REFRESH_ACTION)
+    await w.fake.wait_until(lambda: len(w.fake.calls_to("views.publish")) > publishes)
+    assert w.fake.violations == []
+
+
+async def test_every_declared_command_is_reachable(w: SlackWorld) -> None:
+    await create_circle(w)
+    org = next(u for u in w.fake.users.values() if u.name == "olga").id
+    for spec in w.adapter.router.registry:
+        responses = len(w.fake.responses_for(org))
+        modals = len(w.fake.open_modals(org))
+        reply = await w.driver.slash(org, spec.name, channel_id=w.general)
+        assert reply.status == 200, spec.name
+        await w.fake.wait_until(
+            lambda r=responses, m=modals: (
+                len(w.fake.responses_for(org)) > r or len(w.fake.open_modals(org)) > m
+            )
+        )
+        if len(w.fake.responses_for(org)) > responses:
+            text = w.fake.responses_for(org)[-1].text
+            assert "There is no command" not in text, spec.name
+    assert w.fake.violations == []
+
+
+async def test_export_file_goes_to_the_persons_dm(w: SlackWorld) -> None:
+    ana = w.person("ana")
+    reply = await w.circle(ana, "export")
+    assert reply.ephemeral
+    await w.fake.wait_until(lambda: any(f.completed for f in w.fake.files.values()))
+    (upload,) = w.fake.files.values()
+    dm = w.fake.dm_channel(ana)
+    assert dm is not None and upload.channels == [dm.id]
+    assert upload.filename.endswith(".json") and upload.content is not None
+    assert w.fake.violations == []
+
+
+async def keyed_delivery(w: SlackWorld) -> tuple[int, str]:
+    """A ledger row of the circle, claimed once (attempts = 1), and its key for one person."""
+    now = w.clock.now()
+    async with w.core.sessions() as s, s.begin():
+        await ledger.enqueue(s, 1, now + timedelta(hours=1), "slacktest:dm", now)
+    (row,) = await ledger.Dispatcher(w.core).claim()
+    return row.id, f"ck:{row.id}:"
+
+
+async def test_keyed_dm_carries_metadata_and_a_retry_finds_it(w: SlackWorld) -> None:
+    await create_circle(w)
+    ana = w.person("ana")
+    delivery_id, prefix = await keyed_delivery(w)
+    key = prefix + ana
+    team = w.fake.team.id
+
+    ts = await w.adapter.port.dm(team, ana, PortMessage("Circle tomorrow at 19:00"), key=key)
+    (sent,) = [m for m in w.fake.dms_to(ana) if m.metadata]
+    assert sent.ts == ts
+    assert sent.metadata == {"event_type": "circlekeeper_delivery", "event_payload": {"key": key}}
+    assert w.fake.calls_to("conversations.history") == []  # a first attempt does not look
+
+    # The process dies before recording the receipt; its lease expires and another process
+    # (a fresh port, no memory) retries: it finds its own message instead of sending again.
+    async with w.core.sessions() as s, s.begin():
+        await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(attempts=2))
+    other = SlackPort(w.core, w.adapter.clients, pacing=0)
+    again = await other.dm(team, ana, PortMessage("Circle tomorrow at 19:00"), key=key)
+    assert again == ts
+    assert len([m for m in w.fake.dms_to(ana) if m.metadata]) == 1
+    (look,) = w.fake.calls_to("conversations.history")
+    assert look.params["include_all_metadata"] in ("1", True, "true")
+
+    # Slack posts but the answer is lost (503): the port looks before sending again.
+    w.fake.fail_next("chat.postMessage", status=503, after_effect=True)
+    key2 = f"ck:{delivery_id + 1000}:{ana}"
+    await other.dm(team, ana, PortMessage("Prompt for this week"), key=key2)
+    copies = [
+        m for m in w.fake.dms_to(ana) if (m.metadata or {}).get("event_payload") == {"key": key2}
+    ]
+    assert len(copies) == 1
+    assert w.fake.violations == []
+
+
+async def test_channel_post_and_dm_reach_people(w: SlackWorld) -> None:
+    """Reminders go out through the port as a keyed channel post and keyed DMs with buttons."""
+    c = await create_circle(w)
+    _org, lee, _maya, channel_id = c.org, c.lee, c.maya, c.channel
+    team = w.fake.team.id
+    when = w.adapter.port.format_time(w.clock.now(), ZoneInfo("Europe/Madrid"))
+    text = f"Reminder: the circle meets {when}."
+    buttons = (
+        Button("Yes, I will come", "rsvp yes circle:#1", "primary"),
+        Button("No", "rsvp no circle:#1"),
+    )
+    await w.adapter.port.post(team, channel_id, PortMessage(text, buttons), key="ck:1:channel")
+    await w.adapter.port.dm(team, lee, PortMessage(text, buttons), key=f"ck:1:{lee}")
+    posted = w.fake.messages_in(channel_id)[-1]
+    assert "<!date^" in (posted.text or "") and "|Mon 2026-03-02 16:00 CET>" in (posted.text or "")
+    assert [b["value"] for b in posted.buttons()] == ["rsvp yes circle:#1", "rsvp no circle:#1"]
+    assert [b.get("style") for b in posted.buttons()] == ["primary", None]
+    (dm,) = [m for m in w.fake.dms_to(lee) if m.metadata]
+    assert dm.metadata["event_payload"] == {"key": f"ck:1:{lee}"}  # type: ignore[index]
+    assert w.fake.violations == []
+
+
+async def test_single_token_refuses_another_workspace(w: SlackWorld) -> None:
+    other = w.fake.add_team("T0ELSEWHR", "Elsewhere")
+    stranger = w.fake.add_user("sam", team_id=other.id, is_admin=True)
+    their_general = w.fake.add_channel("general", team_id=other.id, members=[stranger])
+    calls = len(w.fake.calls)
+    before = len(w.fake.responses_for(stranger))
+    reply = await w.driver.slash(stranger, 'create "Their circle"', channel_id=their_general)
+    assert reply.status == 200
+    await w.fake.wait_until(lambda: len(w.fake.responses_for(stranger)) > before)
+    assert "not installed in this workspace" in w.fake.responses_for(stranger)[-1].text
+    assert all(c.team_id in (None, w.fake.team.id) for c in w.fake.calls[calls:])
+    assert w.fake.private_channels(other.id) == []
+
+
+async def install(w: SlackWorld, team_id: str, installer: str) -> None:
+    """The OAuth install flow, as a browser goes through it."""
+    base = w.adapter.events_url.removesuffix("/slack/events")
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(f"{base}/slack/install", allow_redirects=False) as page:
+            body = await page.text()
+            assert page.status in (200, 302)
+            location = page.headers.get("Location", "") + body
+            # The state cookie is Secure (the real endpoint is https); a browser sends it back.
+            cookie = page.headers["Set-Cookie"].split(";")[0]
+        match = re.search(r"state=([A-Za-z0-9_\-]+)", location)
+        assert match, "the install page links to Slack's authorize URL with a state"
+        code = w.fake.issue_oauth_code(team_id, installer)
+        async with browser.get(
+            f"{base}/slack/oauth_redirect",
+            params={"code": code, "state": match[1]},
+            headers={"Cookie": cookie},
+        ) as done:
+            assert done.status == 200, await done.text()
+
+
+async def test_oauth_installs_keep_workspaces_apart(db_url: str) -> None:
+    async with SlackWorld(db_url, oauth=True) as w:
+        b = w.fake.add_team("T0SECOND1", "Second Org")
+        org_a = w.person("olga", admin=True)
+        org_b = w.person("bea", admin=True, team_id=b.id)
+        general_b = w.fake.add_channel("general", team_id=b.id, members=[org_b])
+        await install(w, w.fake.team.id, org_a)
+        await install(w, b.id, org_b)
+
+        created = await w.circle(org_a, 'create "Tuesday circle"')
+        assert "Created the circle" in created.text
+        (channel_a,) = w.fake.private_channels(w.fake.team.id)
+
+        listing = await w.circle(org_b, "list", channel=general_b)
+        assert "There are no circles yet" in listing.text
+        info = await w.circle(org_b, "info circle:#1", channel=general_b)
+        assert 'There is no circle called "#1" here' in info.text
+        same = await w.circle(org_b, 'create "Tuesday circle"', channel=general_b)
+        assert "Created the circle" in same.text
+        (channel_b,) = w.fake.private_channels(b.id)
+        assert channel_b.id != channel_a.id
+        # Each workspace's calls used its own bot token.
+        assert {c.team_id for c in w.fake.calls_to("conversations.create")} == {
+            w.fake.team.id,
+            b.id,
+        }
+        assert w.fake.violations == []
+
+
+async def test_socket_mode(db_url: str) -> None:
+    async with SlackWorld(db_url, socket_mode=True) as w:
+        ana = w.person("ana")
+        reply = await w.circle(ana, "resources")
+        assert "988" in reply.text and reply.ephemeral
+        assert w.fake.calls_to("apps.connections.open")
+        assert w.fake.violations == []
