@@ -185,6 +185,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    """Why, in the changer's own words (stage changes); never anything members said."""
 
 
 class Schedule(Base):
@@ -302,6 +304,9 @@ class Consult(Base):
     mentor_id: Mapped[str | None] = mapped_column(String(64))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seal_key: Mapped[str | None] = mapped_column(String(64))
+    """Anonymous consults only: a random key that opens the asker's ID sealed into the mentor's
+    Acknowledge button (the ID itself is never stored); cleared once acknowledged."""
 
 
 PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
