@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core import rules, stages
+from bot.core import mentoring, rules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import LANGUAGES, N_, translate
@@ -97,6 +97,7 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
     sc.session.add(circle)
     await sc.session.flush()
     sc.session.add_all(stages.plan(circle.id, sc.now(), cfg.stages))
+    await mentoring.schedule_nudge(sc.session, circle, sc.now())
     topic = translate(N_("Private channel of the circle {name}."), spec.language, name=name)
     circle.channel_id = await sc.port.create_private_channel(
         sc.workspace, channel_name(cfg.circles.channel_prefix, name), topic

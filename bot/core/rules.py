@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from bot.core import stages
-from bot.core.access import access_for
+from bot.core.access import access_for, invited_until
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from bot.port import Button, Message
 from storage import repos
-from storage.models import Circle, Membership, RuleAgreement, RuleVersion, Stage, Status
+from storage.models import Circle, Membership, Role, RuleAgreement, RuleVersion, Stage, Status
 
 MAX_RULES = 4000
 
@@ -104,7 +104,10 @@ async def apply_access(
     sc: Scope, circle: Circle, m: Membership, *, agreed: bool, stage: Stage
 ) -> None:
     if circle.channel_id:
-        access = access_for(m, agreed, stage)
+        invited = m.role == Role.MENTOR and (
+            await invited_until(sc.session, circle.id, m.user_id, sc.now()) is not None
+        )
+        access = access_for(m, agreed, stage, invited=invited)
         await sc.port.set_access(sc.workspace, circle.channel_id, m.user_id, access)
 
 

@@ -1,0 +1,284 @@
+"""A circle's health for its mentor, from counts and dates only: nothing anyone said.
+
+``figures`` gathers what DESIGN §3 lists (stage and days in it, members n/max and waitlist,
+meetings held vs scheduled in the last 4 weeks, attendance rate, next meeting, rules agreed k/n,
+open consults) and the flags; ``readiness`` the signals a stage nudge shows (meetings run by
+leaders in this stage, attendance over the last 4 meetings, rules agreed, open consults).
+
+Meetings held and attendance come from the ``meetings`` table (``present_count`` of
+``expected_count`` per meeting); scheduled and next meetings from ``bot.core.schedules``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import consults, ledger, mentoring, schedules
+from bot.core.ledger import Job
+from bot.i18n import N_, translate
+from bot.port import Button, ChatPort, Message
+from storage import repos
+from storage.models import Circle, DeliveryStatus, Meeting, Role, Stage, Status
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(weeks=4)
+QUIET = timedelta(weeks=3)
+LOW_ATTENDANCE = 0.5
+
+
+class Flag(StrEnum):
+    NO_MEETING = N_("no meeting for 3 weeks")
+    LOW_ATTENDANCE = N_("attendance under 50 %")
+    BELOW_MIN = N_("below minimum size")
+    STAGE_OVERDUE = N_("stage overdue")
+
+
+def rate(meetings: list[Meeting]) -> float | None:
+    """Present of expected over these meetings (None when nobody was expected)."""
+    expected = sum(m.expected_count for m in meetings)
+    return sum(m.present_count for m in meetings) / expected if expected else None
+
+
+@dataclass
+class Health:
+    circle: Circle
+    stage: Stage
+    stage_since: datetime
+    days_in_stage: int
+    next_stage: Stage | None
+    next_stage_planned: datetime | None
+    members: int
+    waitlist: int
+    held: int
+    scheduled: int
+    attendance: float | None
+    last_meeting: datetime | None
+    next_meeting: datetime | None
+    agreed: int
+    seated: int
+    open_consults: int
+    flags: list[Flag] = field(default_factory=list)
+
+
+@dataclass
+class Readiness:
+    target: Stage
+    leader_run: int
+    meetings_in_stage: int
+    attendance_last4: float | None
+    agreed: int
+    seated: int
+    open_consults: int
+
+
+async def meetings_of(
+    s: AsyncSession, circle_id: int, since: datetime | None = None, until: datetime | None = None
+) -> list[Meeting]:
+    stmt = select(Meeting).where(Meeting.circle_id == circle_id)
+    if since is not None:
+        stmt = stmt.where(Meeting.occurrence >= since)
+    if until is not None:
+        stmt = stmt.where(Meeting.occurrence <= until)
+    return list((await s.execute(stmt.order_by(Meeting.occurrence))).scalars())
+
+
+async def _rules_agreed(s: AsyncSession, circle_id: int) -> tuple[int, int]:
+    seated = [m for m in await repos.memberships(s, circle_id) if m.role != Role.MENTOR]
+    current = await repos.current_rules(s, circle_id)
+    agreed = await repos.agreed_users(s, circle_id, current.version) if current else set()
+    return len([m for m in seated if m.user_id in agreed]), len(seated)
+
+
+async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
+    view = await mentoring.overview(s, circle)
+    nxt = mentoring.next_stage(view.current)
+    nxt_plan = view.plan_of(nxt) if nxt else None
+    recent = await meetings_of(s, circle.id, now - WINDOW, now)
+    every = await meetings_of(s, circle.id, until=now)
+    loaded = await schedules.load(s, circle.id)
+    scheduled: list[schedules.Occurrence] = []
+    next_meeting = None
+    if loaded is not None:
+        scheduled = schedules.occurrences(loaded.rule, loaded.exceptions, now - WINDOW, now)
+        upcoming = schedules.upcoming(loaded, now, 1)
+        next_meeting = upcoming[0].start if upcoming else None
+    keys = {o.key for o in scheduled}
+    held = len(
+        {m.occurrence for m in recent} | {m.occurrence for m in every if m.occurrence in keys}
+    )
+    agreed, seated = await _rules_agreed(s, circle.id)
+    h = Health(
+        circle=circle,
+        stage=view.current,
+        stage_since=view.since,
+        days_in_stage=max(0, (now - view.since).days),
+        next_stage=nxt,
+        next_stage_planned=nxt_plan.planned_at if nxt_plan else None,
+        members=await repos.seats_taken(s, circle.id),
+        waitlist=len(await repos.memberships(s, circle.id, Status.WAITLISTED)),
+        held=held,
+        scheduled=len(scheduled),
+        attendance=rate(recent),
+        last_meeting=every[-1].occurrence if every else None,
+        next_meeting=next_meeting,
+        agreed=agreed,
+        seated=seated,
+        open_consults=await consults.open_count(s, circle.id),
+    )
+    quiet_since = h.last_meeting or circle.created_at
+    if now - quiet_since >= QUIET:
+        h.flags.append(Flag.NO_MEETING)
+    if h.attendance is not None and h.attendance < LOW_ATTENDANCE:
+        h.flags.append(Flag.LOW_ATTENDANCE)
+    if h.members < circle.min_size:
+        h.flags.append(Flag.BELOW_MIN)
+    if h.next_stage_planned is not None and h.next_stage_planned < now:
+        h.flags.append(Flag.STAGE_OVERDUE)
+    return h
+
+
+async def readiness(s: AsyncSession, circle: Circle, target: Stage) -> Readiness:
+    view = await mentoring.overview(s, circle)
+    in_stage = await meetings_of(s, circle.id, since=view.since)
+    every = await meetings_of(s, circle.id)
+    agreed, seated = await _rules_agreed(s, circle.id)
+    return Readiness(
+        target=target,
+        leader_run=len([m for m in in_stage if m.run_by_role == Role.LEADER]),
+        meetings_in_stage=len(in_stage),
+        attendance_last4=rate(every[-4:]),
+        agreed=agreed,
+        seated=seated,
+        open_consults=await consults.open_count(s, circle.id),
+    )
+
+
+# -- words ----------------------------------------------------------------------------------------
+
+
+def percent(value: float | None, lang: str) -> str:
+    return translate(N_("no figures yet"), lang) if value is None else f"{round(value * 100)} %"
+
+
+def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
+    """The status lines of one circle, in plain words (flags said in words, not colour)."""
+    c = h.circle
+    zone = ZoneInfo(c.timezone)
+
+    def t(msg: str, **v: object) -> str:
+        return translate(msg, lang, **v)
+
+    lines = [
+        t(N_("{circle}"), circle=c.name),
+        t(
+            N_("  Stage: {stage}, for {days} days"),
+            stage=t(h.stage.value),
+            days=h.days_in_stage,
+        ),
+    ]
+    if h.next_stage and h.next_stage_planned:
+        lines.append(
+            t(
+                N_("  Next stage: {stage}, planned for {date}"),
+                stage=t(h.next_stage.value),
+                date=h.next_stage_planned.astimezone(zone).date().isoformat(),
+            )
+        )
+    lines += [
+        t(N_("  Members: {n}/{max}, waitlist {w}"), n=h.members, max=c.max_size, w=h.waitlist),
+        t(
+            N_("  Meetings in the last 4 weeks: {held} held of {scheduled} scheduled"),
+            held=h.held,
+            scheduled=h.scheduled,
+        ),
+        t(N_("  Attendance (last 4 weeks): {rate}"), rate=percent(h.attendance, lang)),
+        t(
+            N_("  Next meeting: {when}"),
+            when=port.format_time(h.next_meeting, zone) if h.next_meeting else t(N_("none")),
+        ),
+        t(N_("  Ground rules agreed: {k}/{n}"), k=h.agreed, n=h.seated),
+        t(N_("  Open consult requests: {n}"), n=h.open_consults),
+        t(
+            N_("  Flags: {flags}"),
+            flags=", ".join(t(f.value) for f in h.flags) if h.flags else t(N_("none")),
+        ),
+    ]
+    return lines
+
+
+def describe_readiness(r: Readiness, lang: str) -> list[str]:
+
+    def t(msg: str, **v: object) -> str:
+        return translate(msg, lang, **v)
+
+    return [
+        t(
+            N_("  Meetings run by leaders in this stage: {k} of {n}"),
+            k=r.leader_run,
+            n=r.meetings_in_stage,
+        ),
+        t(
+            N_("  Attendance over the last 4 meetings: {rate}"),
+            rate=percent(r.attendance_last4, lang),
+        ),
+        t(N_("  Ground rules agreed: {k}/{n}"), k=r.agreed, n=r.seated),
+        t(N_("  Open consult requests: {n}"), n=r.open_consults),
+    ]
+
+
+# -- the stage nudge ------------------------------------------------------------------------------
+
+
+async def nudge(job: Job) -> DeliveryStatus:
+    """``stage-nudge:<stage>``: tell the mentor a stage is due, with the readiness signals."""
+    core, row = job.core, job.delivery
+    async with core.sessions() as s:
+        circle = await s.get(Circle, row.circle_id)
+        if circle is None:
+            return DeliveryStatus.SKIPPED
+        target = await mentoring.nudge_still_wanted(s, circle, job)
+        mentor = await mentoring.mentor_of(s, circle.id)
+        if target is None or mentor is None:
+            return DeliveryStatus.SKIPPED
+        r = await readiness(s, circle, target)
+        current = mentoring.previous_stage(target)
+    assert current is not None
+    lang = circle.language
+    port = core.port(circle.platform)
+    lines = [
+        translate(
+            N_(
+                "The {target} stage of {circle} was planned to begin now; the circle is in the "
+                "{current} stage. It may be ready to move on. How things stand:"
+            ),
+            lang,
+            circle=circle.name,
+            current=translate(current.value, lang),
+            target=translate(target.value, lang),
+        ),
+        *describe_readiness(r, lang),
+        translate(N_("You decide: move on when the circle is ready, or leave it as it is."), lang),
+    ]
+    buttons = (
+        Button(
+            translate(N_("Move to {stage}"), lang, stage=translate(target.value, lang)),
+            f"mentor stage set {target.value} circle:#{circle.id}",
+            "primary",
+        ),
+        Button(translate(N_("Show status"), lang), f"mentor status circle:#{circle.id}"),
+    )
+    message = Message("\n".join(lines), buttons)
+    await job.once(mentor, lambda key: port.dm(circle.workspace_id, mentor, message, key=key))
+    log.info("stage nudge sent circle=%s stage=%s", circle.id, target.value)
+    return DeliveryStatus.SENT
+
+
+ledger.register(mentoring.NUDGE, nudge)
