@@ -7,11 +7,13 @@ import logging
 from bot.commands.router import Router
 from bot.commands.spec import Cog, Registry
 from bot.config import Settings
-from bot.core import prompts
+from bot.core import health, mentoring, prompts  # noqa: F401  (health, mentoring: ledger handlers)
 from bot.core.clock import Clock, SystemClock
 from bot.core.runtime import Core
 from cogs.circles import CirclesCog
+from cogs.consult import ConsultCog
 from cogs.help import HelpCog
+from cogs.mentor import MentorCog
 from cogs.privacy import PrivacyCog
 from cogs.prompts import PromptsCog
 from cogs.rules import RulesCog
@@ -22,7 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def all_cogs() -> list[Cog]:
-    return [CirclesCog(), RulesCog(), PromptsCog(), SupportCog(), PrivacyCog(), HelpCog()]
+    return [
+        CirclesCog(),
+        RulesCog(),
+        PromptsCog(),
+        SupportCog(),
+        PrivacyCog(),
+        MentorCog(),
+        ConsultCog(),
+        HelpCog(),
+    ]
 
 
 def build_registry(cogs: list[Cog] | None = None) -> Registry:

@@ -1,0 +1,280 @@
+"""Mentors: circle health, the phase-out stage, the attendance chart, and inviting a mentor back."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands.context import Context
+from bot.commands.reply import Reply
+from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
+from bot.core import charts, health, mentoring
+from bot.core.access import mentor_access
+from bot.core.errors import UserError
+from bot.i18n import N_
+from bot.port import Access, Attachment
+from storage import repos
+from storage.models import Circle, Role, Stage
+
+STAGES = tuple(s.value for s in mentoring.ORDER)
+ACTIONS = ("advance", "set", "plan")
+
+
+def _access_words(ctx: Context, stage: Stage) -> str:
+    if mentor_access(stage) >= Access.POST:
+        return ctx.t(N_("can view and post in the circle's channel"))
+    return ctx.t(N_("has no access to the circle's channel (consults still reach them)"))
+
+
+class MentorCog(Cog):
+    @command(
+        "mentor status",
+        who=[Who.MENTOR],
+        help=N_("Health of your circles (all circles for organizers): figures only, no content."),
+        circle=CircleUse.OPTIONAL,
+    )
+    async def status(self, ctx: Context) -> Reply:
+        s, inv = ctx.session, ctx.inv
+        found: list[Circle]
+        if ctx.circle is not None:
+            found = [ctx.circle]
+        elif ctx.is_organizer:
+            found = list(await repos.circles_in(s, inv.platform, inv.workspace))
+        else:
+            found = list(
+                await repos.circles_of(s, inv.platform, inv.workspace, inv.user, [Role.MENTOR])
+            )
+        if not found:
+            if ctx.is_organizer:
+                return Reply(
+                    ctx.t(N_("There are no circles yet. Create one: /circle create NAME."))
+                )
+            raise UserError(N_("You do not mentor any circle here."))
+        blocks = []
+        for circle in found:
+            h = await health.figures(s, circle, ctx.now())
+            blocks.append("\n".join(health.describe(h, ctx.port, ctx.lang)))
+        return Reply("\n\n".join(blocks))
+
+    @command(
+        "mentor stage",
+        who=[Who.MENTOR],
+        help=N_(
+            "Show the phase-out stages and their history; advance, set a stage, or plan its date."
+        ),
+        options=[
+            Option("action", OptType.CHOICE, N_("advance, set or plan"), choices=ACTIONS),
+            Option("stage", OptType.CHOICE, N_("the stage to set or plan"), choices=STAGES),
+            Option(
+                "reason",
+                OptType.TEXT,
+                N_("why, in a few words"),
+                rest=True,
+                max_length=mentoring.MAX_REASON,
+            ),
+            Option("planned", OptType.DATE, N_("with plan: the stage's new planned date")),
+        ],
+    )
+    async def stage(
+        self,
+        ctx: Context,
+        action: str | None,
+        stage: str | None,
+        planned: date | None,
+        reason: str | None,
+    ) -> Reply:
+        circle = ctx.need_circle()
+        if action is None and stage is not None:
+            action = "set"
+        if action == "plan" and planned is None and reason:
+            # "plan observing 2026-05-11 slower start": the date came as the first word.
+            first, _, rest = reason.partition(" ")
+            with contextlib.suppress(ValueError):
+                planned, reason = date.fromisoformat(first), rest or None
+        if action is None:
+            if planned is not None or reason:
+                raise UserError(
+                    N_(
+                        "Say what to do: /circle mentor stage advance, /circle mentor stage set "
+                        "STAGE, or /circle mentor stage plan STAGE planned:YYYY-MM-DD."
+                    )
+                )
+            return Reply(await self._show(ctx, circle))
+        if action == "advance":
+            if stage is not None or planned is not None:
+                raise UserError(
+                    N_(
+                        "advance moves to the next stage and takes no stage or date. To choose "
+                        "the stage: /circle mentor stage set {stage}."
+                    ),
+                    stage=stage or "observing",
+                )
+            before, after = await mentoring.advance(ctx.scope, circle, reason)
+            return Reply(await self._changed(ctx, circle, before, after))
+        if stage is None:
+            raise UserError(
+                N_("Say which stage: /circle mentor stage {action} STAGE (one of {stages})."),
+                action=action,
+                stages=", ".join(STAGES),
+            )
+        chosen = Stage(stage)
+        if action == "set":
+            if planned is not None:
+                raise UserError(
+                    N_(
+                        "set begins a stage now. To change its planned date: /circle mentor "
+                        "stage plan {stage} planned:YYYY-MM-DD."
+                    ),
+                    stage=stage,
+                )
+            before, after = await mentoring.set_stage(ctx.scope, circle, chosen, reason)
+            return Reply(await self._changed(ctx, circle, before, after))
+        if planned is None:
+            raise UserError(
+                N_("Give the new date: /circle mentor stage plan {stage} planned:YYYY-MM-DD."),
+                stage=stage,
+            )
+        zone = ZoneInfo(circle.timezone)
+        if planned < circle.created_at.astimezone(zone).date():
+            raise UserError(
+                N_("planned: {date} is before the circle began. Give a later date."),
+                date=planned.isoformat(),
+            )
+        view = await mentoring.overview(ctx.session, circle)
+        row = view.plan_of(chosen)
+        assert row is not None
+        at = datetime.combine(planned, row.planned_at.astimezone(zone).time(), tzinfo=zone)
+        await mentoring.replan(ctx.scope, circle, chosen, at, reason)
+        return Reply(
+            ctx.t(
+                N_("The {stage} stage of {circle} is now planned for {date}."),
+                stage=ctx.t(chosen.value),
+                circle=circle.name,
+                date=planned.isoformat(),
+            )
+        )
+
+    async def _show(self, ctx: Context, circle: Circle) -> str:
+        view = await mentoring.overview(ctx.session, circle)
+        zone = ZoneInfo(circle.timezone)
+
+        def day(when: datetime) -> str:
+            return when.astimezone(zone).date().isoformat()
+
+        lines = [
+            ctx.t(
+                N_("Phase-out stages of {circle}: now {stage}, since {date} ({days} days)."),
+                circle=circle.name,
+                stage=ctx.t(view.current.value),
+                date=day(view.since),
+                days=max(0, (ctx.now() - view.since).days),
+            )
+        ]
+        for p in view.plans:
+            began = (
+                ctx.t(N_("began {date}"), date=day(p.started_at))
+                if p.started_at
+                else ctx.t(N_("not begun"))
+            )
+            lines.append(
+                ctx.t(
+                    N_("- {stage}: planned {planned}, {began}"),
+                    stage=ctx.t(p.stage),
+                    planned=day(p.planned_at),
+                    began=began,
+                )
+            )
+        lines.append(ctx.t(N_("History:")))
+        if not view.history:
+            lines.append(ctx.t(N_("- no changes yet")))
+        for change in view.history:
+            who = ctx.port.mention(change.actor) if change.actor else ctx.t(N_("someone"))
+            if change.action == "stage.plan":
+                what = ctx.t(N_("planned {stage} anew"), stage=ctx.t(change.detail or ""))
+            else:
+                before, _, after = (change.detail or "").partition(">")
+                what = ctx.t(N_("{before} → {after}"), before=ctx.t(before), after=ctx.t(after))
+            line = ctx.t(N_("- {date} {who}: {what}"), date=day(change.at), who=who, what=what)
+            if change.reason:
+                line += ctx.t(N_(" (reason: {reason})"), reason=change.reason)
+            lines.append(line)
+        nxt = mentoring.next_stage(view.current)
+        if nxt is not None:
+            lines.append(
+                ctx.t(
+                    N_('To move on: /circle mentor stage advance reason:"…" (to {stage}).'),
+                    stage=ctx.t(nxt.value),
+                )
+            )
+        return "\n".join(lines)
+
+    async def _changed(self, ctx: Context, circle: Circle, before: Stage, after: Stage) -> str:
+        mentor = await mentoring.mentor_of(ctx.session, circle.id)
+        text = ctx.t(
+            N_("{circle} moved from {before} to {after}."),
+            circle=circle.name,
+            before=ctx.t(before.value),
+            after=ctx.t(after.value),
+        )
+        if mentor is not None:
+            text += " " + ctx.t(
+                N_("{person} {access}."),
+                person=ctx.port.mention(mentor),
+                access=_access_words(ctx, after),
+            )
+        if after == Stage.GRADUATED:
+            text += " " + ctx.t(
+                N_(
+                    "A reconvening is planned {months} months from now; everyone in the circle "
+                    "today gets an invitation a week before."
+                ),
+                months=ctx.core.settings.file.stages.reconvene_months,
+            )
+        return text
+
+    @command(
+        "mentor chart",
+        who=[Who.MENTOR],
+        help=N_("A chart (PNG) of attendance per meeting over time, with the stages marked."),
+    )
+    async def chart(self, ctx: Context) -> Reply:
+        circle = ctx.need_circle()
+        data = await charts.chart_data(ctx.session, circle, ctx.now())
+        png = await charts.render_png(data, ctx.lang)
+        slug = re.sub(r"[^a-z0-9]+", "-", circle.name.lower()).strip("-")
+        return Reply(
+            ctx.t(
+                N_(
+                    "Attendance per meeting in {circle}: {n} meetings; bars show people present, "
+                    "the dashed line those expected, and labelled bands the stages."
+                ),
+                circle=circle.name,
+                n=len(data.points),
+            ),
+            file=Attachment(f"attendance-{slug}.png", png, "image/png"),
+        )
+
+    @command(
+        "mentor invite",
+        who=[Who.LEADER],
+        help=N_("Let the on-call mentor back into the circle's channel for some hours."),
+        options=[
+            Option("hours", OptType.INT, N_("how long, in hours"), default="24", min=1, max=168)
+        ],
+    )
+    async def invite(self, ctx: Context, hours: int) -> Reply:
+        circle = ctx.need_circle()
+        mentor, until = await mentoring.invite(ctx.scope, circle, hours)
+        return Reply(
+            ctx.t(
+                N_(
+                    "{person} can view and post in the channel of {circle} until {until}; then "
+                    "their access ends again."
+                ),
+                person=ctx.port.mention(mentor),
+                circle=circle.name,
+                until=ctx.port.format_time(until, ZoneInfo(circle.timezone)),
+            )
+        )
