@@ -3,6 +3,7 @@ HTTP against the fake Slack Web API, driven by correctly signed requests."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -203,6 +204,7 @@ async def test_every_declared_command_is_reachable(w: SlackWorld) -> None:
         if len(w.fake.responses_for(org)) > responses:
             text = w.fake.responses_for(org)[-1].text
             assert "There is no command" not in text, spec.name
+            assert "The platform refused" not in text, (spec.name, text)
     assert w.fake.violations == []
 
 
@@ -355,3 +357,118 @@ async def test_socket_mode(db_url: str) -> None:
         assert "988" in reply.text and reply.ephemeral
         assert w.fake.calls_to("apps.connections.open")
         assert w.fake.violations == []
+
+
+async def test_commands_are_acknowledged_before_the_work_is_done(w: SlackWorld) -> None:
+    org = w.person("olga", admin=True)
+    gate = w.fake.hold("conversations.create")
+    reply = await w.driver.slash(org, 'create "Tuesday circle"', channel_id=w.general)
+    # Slack got its answer while the channel was still being created.
+    assert reply.status == 200 and reply.body == ""
+    assert w.fake.private_channels() == [] and w.fake.responses_for(org) == []
+    gate.set()
+    await w.fake.wait_until(lambda: len(w.fake.responses_for(org)) == 1)
+    assert "Created the circle" in w.fake.responses_for(org)[0].text
+
+
+async def test_buttons_and_forms_over_socket_mode(db_url: str) -> None:
+    async with SlackWorld(db_url, socket_mode=True) as w:
+        c = await create_circle(w)
+        agreed = await w.press(c.lee, agree_button_message(w, c.lee), "ck_run:0")
+        assert "You agreed" in agreed.text and c.lee in w.fake.channels[c.channel].members
+        await w.circle_modal(c.lee, "prompt add writing", channel=c.channel)
+        (modal,) = w.fake.open_modals(c.lee)
+        reply = await w.driver.submit(c.lee, modal, {"text": "Write a letter to your past self."})
+        assert reply.json["response_action"] == "update"
+        assert "Added a writing prompt" in json_text(reply.json["view"])
+        assert w.fake.violations == []
+
+
+async def test_mentions_resolve_only_to_people_of_this_workspace(w: SlackWorld) -> None:
+    ana = w.person("ana")
+    other = w.fake.add_team("T0ELSEWHR", "Elsewhere")
+    stranger = w.fake.add_user("sam", team_id=other.id)
+    port, team = w.adapter.port, w.fake.team.id
+    assert await port.resolve_user(team, f"<@{ana}|ana>") == ana
+    assert await port.resolve_user(team, f"<@{ana}>") == ana
+    assert await port.resolve_user(team, ana) == ana
+    assert await port.resolve_user(team, "@ana") is None  # unescaped: Slack did not resolve it
+    assert await port.resolve_user(team, f"<@{stranger}|sam>") is None
+    assert await port.resolve_user(team, f"<@{w.fake.bot_user_id}>") is None
+    assert port.mention(ana) == f"<@{ana}>"
+
+
+async def test_private_message_falls_back_to_a_dm(w: SlackWorld) -> None:
+    ana = w.person("ana")
+    c = await create_circle(w)
+    await w.adapter.port.post_private(w.fake.team.id, c.channel, ana, PortMessage("Only for Ana"))
+    assert w.fake.ephemerals_for(ana) == []
+    assert any(m.text == "Only for Ana" for m in w.fake.dms_to(ana))
+    await w.adapter.port.post_private(w.fake.team.id, c.channel, c.maya, PortMessage("For Maya"))
+    assert [e.text for e in w.fake.ephemerals_for(c.maya)] == ["For Maya"]
+
+
+async def test_reminders_with_rsvp_buttons(w: SlackWorld) -> None:
+    """Meeting reminders reach the channel and DMs with RSVP buttons that work."""
+    try:
+        scheduling = importlib.import_module("bot.scheduling")
+    except ImportError:
+        pytest.skip("the meetings/reminders code is not in this tree yet")
+    scheduling.attach(w.core)
+    c = await create_circle(w)
+    ana = w.person("ana")
+    await w.press(c.lee, agree_button_message(w, c.lee), "ck_run:0")
+    await w.circle(c.lee, f"add {w.tag(ana)}", channel=c.channel)
+    await w.press(ana, agree_button_message(w, ana), "ck_run:0")
+    await w.circle(c.lee, "notify channel", channel=c.channel)
+    reply = await w.circle(
+        c.lee, "schedule set day:tuesday time:19:00 timezone:Europe/Madrid", channel=c.channel
+    )
+    assert "19:00" in reply.text or "<!date^" in reply.text, reply.text
+
+    # Monday 15:00 UTC; the 24-hour reminder of Tuesday 19:00 Madrid (18:00 UTC) is due at 18:00.
+    w.clock.advance(timedelta(hours=3, minutes=1))
+    await w.core.tick()
+    in_channel = [m for m in w.fake.messages_in(c.channel) if "Reminder" in (m.text or "")]
+    assert len(in_channel) == 1 and in_channel[0].metadata is not None
+    assert "<!date^" in (in_channel[0].text or "")
+    dms = [m for m in w.fake.dms_to(ana) if "Reminder" in (m.text or "")]
+    assert len(dms) == 1 and dms[0].metadata is not None
+    await w.core.tick()  # nothing goes out twice
+    assert len([m for m in w.fake.dms_to(ana) if "Reminder" in (m.text or "")]) == 1
+
+    yes = next(b for b in dms[0].buttons() if b["value"].startswith("rsvp yes"))
+    answered = await w.press(ana, dms[0], yes["action_id"])
+    assert answered.ephemeral, answered.text
+    assert "<!date^" in answered.text  # the meeting, in the reader's own time
+    no = next(b for b in in_channel[0].buttons() if b["value"].startswith("rsvp no"))
+    answered = await w.press(c.lee, in_channel[0], no["action_id"])
+    assert answered.ephemeral
+    assert w.fake.violations == []
+
+
+async def test_bad_signatures_on_buttons_change_nothing(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    welcome = agree_button_message(w, c.lee)
+    for signature in ("bad", "missing", "stale"):
+        reply = await w.driver.click(c.lee, welcome, "ck_run:0", signature=signature)  # type: ignore[arg-type]
+        assert reply.status == 401
+    assert c.lee not in w.fake.channels[c.channel].members
+    assert w.fake.responses_for(c.lee) == []
+
+
+async def test_url_verification(w: SlackWorld) -> None:
+    reply = await w.driver.url_verification()
+    assert reply.status == 200 and "challenge" in reply.json
+
+
+async def test_a_refusal_after_the_ack_still_gets_a_clear_answer(w: SlackWorld) -> None:
+    ana = w.person("ana")
+    w.fake.fail_next("files.getUploadURLExternal", status=500, times=3)
+    before = len(w.fake.responses_for(ana))
+    await w.driver.slash(ana, "export", channel_id=w.general)
+    await w.fake.wait_until(lambda: len(w.fake.responses_for(ana)) >= before + 2)
+    export, failure = w.fake.responses_for(ana)[before:]
+    assert "everything stored about you" in export.text
+    assert failure.ephemeral and "internal_error" in failure.text and "try again" in failure.text
+    assert w.fake.files == {}

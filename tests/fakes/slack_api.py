@@ -360,6 +360,7 @@ class FakeSlack:
         self._counter = itertools.count(1)
         self._last_ts = 0.0
         self._failures: dict[str, list[_Injected]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._tokens: dict[str, str] = {}
         self._sockets: dict[str, _SocketConnection] = {}
@@ -536,6 +537,12 @@ class FakeSlack:
                 )
             )
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` wait (before doing anything) until the returned event is set."""
+        gate = asyncio.Event()
+        self._holds[method] = gate
+        return gate
+
     def new_trigger_id(self, user_id: str, team_id: str | None = None) -> str:
         trigger = f"{next(self._counter)}.{int(time.time())}.{secrets.token_hex(16)}"
         self._triggers[trigger] = _Trigger(
@@ -661,6 +668,9 @@ class FakeSlack:
             params, json_body = await self._read_params(request)
         except SlackApiError as exc:
             return web.json_response({"ok": False, "error": exc.error})
+        gate = self._holds.get(method)
+        if gate is not None:
+            await asyncio.wait_for(gate.wait(), 30)
         recorded = {k: v for k, v in params.items() if k != "token"}
         call = Call(method, recorded, request.method, json_body)
         self.calls.append(call)

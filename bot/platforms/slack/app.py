@@ -16,8 +16,10 @@ one workspace never sees another's data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -35,7 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.context import Invocation
 from bot.commands.grammar import parse
 from bot.commands.reply import Reply
-from bot.commands.router import Router
+from bot.commands.router import PLATFORM_DEFAULT, Router
 from bot.commands.spec import CommandSpec
 from bot.core.errors import UserError
 from bot.core.runtime import Core
@@ -43,12 +45,14 @@ from bot.i18n import N_, translate
 from bot.platforms.slack import render
 from bot.platforms.slack.port import DEFAULT_BASE_URL, Clients, SlackPort, make_client
 from bot.platforms.slack.scopes import BOT_SCOPES
+from bot.port import PlatformError
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/circle"
 EVENTS_PATH = "/slack/events"
-FORM_BUDGET_SECONDS = 2.0  # run a submitted form this long before acknowledging "working on it"
+FORM_BUDGET_SECONDS = 2.0
+TOKEN_CACHE_SECONDS = 60.0  # run a submitted form this long before acknowledging "working on it"
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,12 @@ class SlackAdapter:
         self.client = make_client(config.base_url)  # tokenless: Bolt sets one per request
         self.installation_store: AsyncSQLAlchemyInstallationStore | None = None
         self._team: tuple[str, str] | None = None  # single-token mode: (team_id, bot_user_id)
+        self._tokens: dict[str, tuple[float, str | None]] = {}  # OAuth mode: workspace -> token
         self.clients = Clients(config.base_url, self._token_for)
         self.port = SlackPort(core, self.clients, pacing=config.pacing)
         self.app = self._build_app()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- construction --------------------------------------------------------------------------
     def _build_app(self) -> AsyncApp:
@@ -140,6 +144,10 @@ class SlackAdapter:
                 user_facing_authorize_error_message=not_installed,
                 request_verification_enabled=not cfg.socket_mode,
             )
+        if cfg.oauth:
+            # app_uninstalled / tokens_revoked (subscribe to them when using OAuth) delete the
+            # workspace's installation, so its token is never used again.
+            app.enable_token_revocation_listeners()
         app.command(COMMAND)(self.on_command)
         app.action(render.BUTTON_ACTION_PATTERN)(self.on_button)
         app.action(render.HOME_REFRESH_ACTION)(self.on_home_refresh)
@@ -172,10 +180,15 @@ class SlackAdapter:
 
     async def _token_for(self, workspace: str) -> str | None:
         if self.installation_store is not None:
+            cached = self._tokens.get(workspace)
+            if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
+                return cached[1]
             bot = await self.installation_store.async_find_bot(
                 enterprise_id=None, team_id=workspace
             )
-            return bot.bot_token if bot is not None else None
+            token = bot.bot_token if bot is not None else None
+            self._tokens[workspace] = (time.monotonic(), token)
+            return token
         if self._team is not None and workspace == self._team[0]:
             return self.config.bot_token
         return None
@@ -219,8 +232,6 @@ class SlackAdapter:
         return f"http://{self.config.http_host}:{self.http_port}{EVENTS_PATH}"
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -230,21 +241,26 @@ class SlackAdapter:
         if self.core.ports.get("slack") is self.port:
             del self.core.ports["slack"]
 
-    async def idle(self) -> None:
-        """Wait for in-flight work started after an ack (tests, and a clean shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    def _spawn(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     # -- running commands ----------------------------------------------------------------------
     async def _invocation(self, team: str, user: str, channel: str | None) -> Invocation:
-        return Invocation(
-            "slack", team, user, channel, organizer_hint=await self.port.is_admin(team, user)
-        )
+        try:
+            admin = await self.port.is_admin(team, user)
+        except PlatformError as err:
+            log.warning("admin check failed team=%s user=%s code=%s", team, user, err.code)
+            admin = False
+        return Invocation("slack", team, user, channel, organizer_hint=admin)
+
+    async def _failed(self, err: Exception, respond: Any, *, team: str, user: str) -> None:
+        """After an ack, a Slack refusal still gets a clear private answer (IDs in the log)."""
+        code = err.code if isinstance(err, PlatformError) else _slack_code(err)
+        log.warning("slack handler failed team=%s user=%s code=%s", team, user, code)
+        if respond is not None:
+            with contextlib.suppress(Exception):
+                await respond(
+                    text=translate(PLATFORM_DEFAULT, self.lang, code=code),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
 
     async def _run_tracked(
         self, inv: Invocation, spec: CommandSpec, values: dict[str, str | list[str]]
@@ -303,12 +319,20 @@ class SlackAdapter:
         team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
         text = (body.get("text") or "").strip() or "help"
         log.info("slash command team=%s user=%s channel=%s", team, user, channel)
-        inv = await self._invocation(team, user, channel)
-        reply = await self.router.run_text(inv, text)
-        await self._send_reply(
-            reply, team=team, user=user, channel=channel, respond=respond,
-            trigger_id=body.get("trigger_id"), client=client,
-        )  # fmt: skip
+        try:
+            inv = await self._invocation(team, user, channel)
+            reply = await self.router.run_text(inv, text)
+            await self._send_reply(
+                reply,
+                team=team,
+                user=user,
+                channel=channel,
+                respond=respond,
+                trigger_id=body.get("trigger_id"),
+                client=client,
+            )
+        except (PlatformError, SlackApiError) as err:
+            await self._failed(err, respond, team=team, user=user)
 
     async def on_button(
         self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient
@@ -321,28 +345,49 @@ class SlackAdapter:
             "channel_id"
         )
         log.info("button team=%s user=%s action=%s", team, user, action.get("action_id"))
+        try:
+            await self._pressed(
+                body, team, user, channel, str(action.get("value") or ""), respond, client
+            )
+        except (PlatformError, SlackApiError) as err:
+            await self._failed(
+                err, respond if body.get("response_url") else None, team=team, user=user
+            )
+
+    async def _pressed(
+        self,
+        body: dict[str, Any],
+        team: str,
+        user: str,
+        channel: str | None,
+        command: str,
+        respond: Any,
+        client: AsyncWebClient,
+    ) -> None:
         inv = await self._invocation(team, user, channel)
-        reply = await self.router.run_text(inv, str(action.get("value") or ""))
+        reply = await self.router.run_text(inv, command)
         view = body.get("view") or {}
+        trigger_id = body.get("trigger_id")
         if body.get("response_url") or not view:
             await self._send_reply(
-                reply, team=team, user=user, channel=channel, respond=respond,
-                trigger_id=body.get("trigger_id"), client=client,
-            )  # fmt: skip
+                reply,
+                team=team,
+                user=user,
+                channel=channel,
+                respond=respond,
+                trigger_id=trigger_id,
+                client=client,
+            )
         elif view.get("type") == "modal":
             await client.views_update(view_id=view["id"], view=self._result(view, reply))
-        else:  # App Home: show the reply in a modal, then refresh the tab
-            if reply.form is not None:
-                await self._send_reply(
-                    reply, team=team, user=user, channel=None, respond=_no_respond,
-                    trigger_id=body.get("trigger_id"), client=client,
-                )  # fmt: skip
+        else:  # App Home: show the reply in a modal (or open its form), then refresh the tab
+            if reply.form is not None and trigger_id:
+                meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": None}
+                modal = render.form_modal(reply.form, meta, self.lang)
             else:
                 title = translate(N_("circlekeeper"), self.lang)
-                await client.views_open(
-                    trigger_id=body["trigger_id"],
-                    view=render.result_modal(title, reply.text, reply.buttons, self.lang),
-                )
+                modal = render.result_modal(title, reply.text, reply.buttons, self.lang)
+            await client.views_open(trigger_id=trigger_id, view=modal)
             await self.publish_home(team, user, client)
 
     async def on_home_refresh(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -432,8 +477,10 @@ class SlackAdapter:
         log.info("home published team=%s user=%s sections=%d", team, user, len(sections))
 
 
-async def _no_respond(**_: Any) -> None:
-    return None
+def _slack_code(err: Exception) -> str:
+    if isinstance(err, SlackApiError) and isinstance(err.response.data, dict):
+        return str(err.response.data.get("error") or "error")
+    return type(err).__name__
 
 
 def _team_of(body: dict[str, Any]) -> str:
