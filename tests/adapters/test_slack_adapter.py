@@ -472,3 +472,12 @@ async def test_a_refusal_after_the_ack_still_gets_a_clear_answer(w: SlackWorld) 
     assert "everything stored about you" in export.text
     assert failure.ephemeral and "internal_error" in failure.text and "try again" in failure.text
     assert w.fake.files == {}
+
+
+async def test_typed_ampersands_arrive_once_escaped(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    # Slack escapes & < > in slash-command text; the post escapes them again for display.
+    reply = await w.circle(c.org, 'prompt post text:"Tea &amp; talk &lt;3" circle:"Tuesday circle"')
+    assert "Posted" in reply.text
+    posted = w.fake.messages_in(c.channel)[-1]
+    assert "Tea &amp; talk &lt;3" in (posted.text or "") and "&amp;amp;" not in (posted.text or "")

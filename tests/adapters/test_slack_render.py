@@ -19,6 +19,11 @@ def test_text_is_escaped_but_our_tokens_are_kept() -> None:
     )
 
 
+def test_slash_command_text_is_unescaped() -> None:
+    assert render.unescape("Tea &amp; talk &lt;3 <@U0ABC|ana>") == "Tea & talk <3 <@U0ABC|ana>"
+    assert render.unescape("&amp;lt;") == "&lt;"
+
+
 def test_long_text_is_split_into_valid_sections() -> None:
     rules = "\n".join(f"{n}. " + "word " * 150 for n in range(1, 9))  # about 6000 characters
     rendered = render.message(Message(rules, (Button("I agree", "rules agree version:1"),)))

@@ -317,7 +317,7 @@ class SlackAdapter:
     ) -> None:
         await ack()
         team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
-        text = (body.get("text") or "").strip() or "help"
+        text = render.unescape(body.get("text") or "").strip() or "help"
         log.info("slash command team=%s user=%s channel=%s", team, user, channel)
         try:
             inv = await self._invocation(team, user, channel)

@@ -54,6 +54,11 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def unescape(text: str) -> str:
+    """What a person typed, from Slack's escaped slash-command text (``&amp;`` → ``&``)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def plain(text: str, limit: int) -> dict[str, Any]:
     shown = text if len(text) <= limit else text[: limit - 1] + "…"
     return {"type": "plain_text", "text": shown or " ", "emoji": False}
