@@ -15,7 +15,9 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.clock import ManualClock
+from bot.core.reminders import materialise_all
 from bot.core.runtime import Core
+from bot.scheduling import Scheduler, attach
 from bot.wiring import build_router, start_core
 
 log = logging.getLogger("circlekeeper")
@@ -113,9 +115,12 @@ async def _serve(settings: Settings) -> None:
         module = importlib.import_module(PLATFORMS[name])
         serves.append(module.serve(core, router))
     log.info("starting platforms=%s", ",".join(names))
+    scheduler = Scheduler(core, attach(core))
+    await scheduler.start()
     try:
         await asyncio.gather(*serves)
     finally:
+        scheduler.stop()
         await core.engine.dispose()
 
 
@@ -127,6 +132,8 @@ async def _console(settings: Settings, lines: list[str] | None, start: datetime 
     core = await start_core(settings, clock)
     port = ConsolePort(stdout_writer)
     core.ports["console"] = port
+    attach(core)
+    await materialise_all(core)
     session = ConsoleSession(core, build_router(core), port, clock, stdout_writer)
     try:
         if lines is not None:

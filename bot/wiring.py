@@ -13,10 +13,13 @@ from bot.core.runtime import Core
 from cogs.circles import CirclesCog
 from cogs.consult import ConsultCog
 from cogs.help import HelpCog
+from cogs.meetings import MeetingsCog
 from cogs.mentor import MentorCog
 from cogs.privacy import PrivacyCog
+from cogs.prompt_schedule import PromptScheduleCog
 from cogs.prompts import PromptsCog
 from cogs.rules import RulesCog
+from cogs.schedule import ScheduleCog
 from cogs.support import SupportCog
 from storage.db import make_engine, make_sessions, migrate
 
@@ -32,6 +35,9 @@ def all_cogs() -> list[Cog]:
         PrivacyCog(),
         MentorCog(),
         ConsultCog(),
+        ScheduleCog(),
+        MeetingsCog(),
+        PromptScheduleCog(),
         HelpCog(),
     ]
 

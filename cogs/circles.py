@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
-from bot.core import circles, rules, stages
+from bot.core import circles, meetings, rules, stages
 from bot.core.errors import UserError
 from bot.i18n import N_
 from bot.port import Button
@@ -222,6 +224,15 @@ class CirclesCog(Cog):
             ),
             ctx.t(N_("Time zone: {zone}"), zone=circle.timezone),
         ]
+        nxt = await meetings.next_meeting(s, circle.id, ctx.now())
+        lines.append(
+            ctx.t(
+                N_("Next meeting: {when}"),
+                when=ctx.port.format_time(nxt.start, ZoneInfo(circle.timezone)),
+            )
+            if nxt
+            else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)"))
+        )
         if not await rules.agreed_now(ctx.scope, circle, ctx.user) and ctx.membership:
             lines.append(ctx.t(N_("You have not agreed to the current ground rules yet.")))
         return Reply("\n".join(lines))

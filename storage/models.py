@@ -205,6 +205,19 @@ class Schedule(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PromptSchedule(Base):
+    """Post a prompt of ``kind`` automatically ``before_minutes`` before each meeting."""
+
+    __tablename__ = "prompt_schedules"
+    __table_args__ = (UniqueConstraint("circle_id", "kind", name="uq_prompt_schedule"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    before_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ScheduleException(Base):
     """One occurrence skipped, or moved to another instant."""
 

@@ -18,14 +18,15 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.runtime import Core
-from storage.models import Delivery, DeliveryReceipt, DeliveryStatus
+from storage.models import Circle, Delivery, DeliveryReceipt, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,19 @@ async def enqueue(
 ) -> bool:
     """Add a pending delivery unless its key exists; move a still-pending one to ``due_at``.
 
-    Returns True when a new row was added.
+    A cancelled row with the same key comes back as pending (it was never sent: ``cancel`` only
+    touches pending rows), so cancelling and re-adding, e.g. skipping and then moving a meeting,
+    works. Sent and skipped rows are never revived. Returns True when a row was added or revived.
     """
     stmt = select(Delivery).where(
         Delivery.circle_id == circle_id, Delivery.occurrence == occurrence, Delivery.kind == kind
     )
     found = (await s.execute(stmt)).scalar_one_or_none()
     if found is not None:
+        if found.status == DeliveryStatus.CANCELLED:
+            found.status, found.due_at, found.target_id = DeliveryStatus.PENDING, due_at, target_id
+            found.lease_owner = found.lease_until = found.finished_at = found.error_code = None
+            return True
         if found.status == DeliveryStatus.PENDING and found.lease_owner is None:
             found.due_at, found.target_id = due_at, target_id
         return False
@@ -153,6 +160,13 @@ async def purge_finished(s: AsyncSession, before: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _aware(value: datetime) -> datetime:
+    """Aggregates skip the column type on some drivers: SQLite hands back naive UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Dispatcher:
     """Claims due rows, runs their handlers, marks them finished. Safe to run in many processes."""
 
@@ -164,44 +178,59 @@ class Dispatcher:
         self.lease = timedelta(seconds=core.settings.file.scheduler.lease_seconds)
         self._lock = asyncio.Lock()
 
+    def _mine(self) -> list[Any]:
+        """Rows of circles on platforms this process is connected to (none before any is)."""
+        if not self.core.ports:
+            return [false()]
+        on = select(Circle.id).where(Circle.platform.in_(sorted(self.core.ports)))
+        return [Delivery.circle_id.in_(on)]
+
     async def claim(self) -> Sequence[Delivery]:
         now = self.core.clock.now()
+        free = or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)
         async with self.core.sessions() as s, s.begin():
             stmt = (
-                select(Delivery)
-                .where(
-                    Delivery.status == DeliveryStatus.PENDING,
-                    Delivery.due_at <= now,
-                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-                )
+                select(Delivery.id)
+                .where(Delivery.status == DeliveryStatus.PENDING, Delivery.due_at <= now, free)
+                .where(*self._mine())
                 .order_by(Delivery.due_at, Delivery.id)
                 .limit(self.batch)
             )
             if self.core.engine.dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = (await s.execute(stmt)).scalars().all()
-            claimed = []
-            for row in rows:
-                # Compare-and-set, so that two SQLite processes cannot both take a row.
-                result = await s.execute(
-                    update(Delivery)
-                    .where(
-                        Delivery.id == row.id,
-                        Delivery.status == DeliveryStatus.PENDING,
-                        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-                    )
-                    .values(
-                        lease_owner=self.owner,
-                        lease_until=now + self.lease,
-                        attempts=Delivery.attempts + 1,
-                    )
-                    .execution_options(synchronize_session=False)
+                stmt = stmt.with_for_update(skip_locked=True, of=Delivery)
+            ids = list((await s.execute(stmt)).scalars().all())
+            if not ids:
+                return []
+            # Compare-and-set in one statement, so that two SQLite processes cannot both take a
+            # row (on PostgreSQL the rows are locked already; SKIP LOCKED lets others pass).
+            result = await s.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING, free)
+                .values(
+                    lease_owner=self.owner,
+                    lease_until=now + self.lease,
+                    attempts=Delivery.attempts + 1,
                 )
-                if getattr(result, "rowcount", 0) == 1:
-                    claimed.append(row)
-            for row in claimed:
-                await s.refresh(row)
+                .returning(Delivery)
+                .execution_options(synchronize_session=False)
+            )
+            claimed = list(result.scalars().all())
+        claimed.sort(key=lambda d: (d.due_at, d.id))
         return claimed
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row falls due (or its lease runs out), if any."""
+        pending = Delivery.status == DeliveryStatus.PENDING
+        async with self.core.sessions() as s:
+            due = select(func.min(Delivery.due_at)).where(
+                pending, Delivery.lease_until.is_(None), *self._mine()
+            )
+            leased = select(func.min(Delivery.lease_until)).where(
+                pending, Delivery.lease_until.is_not(None), *self._mine()
+            )
+            found = [(await s.execute(q)).scalar_one_or_none() for q in (due, leased)]
+        times = [_aware(x) for x in found if x is not None]
+        return max(min(times), self.core.clock.now()) if times else None
 
     async def run_due(self) -> int:
         """Process everything due now; returns how many rows were finished."""

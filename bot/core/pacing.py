@@ -1,0 +1,108 @@
+"""Outbound pacing: a global request rate plus a per-key (per-channel) rate, platform-neutral.
+
+``Pacer.acquire(key)`` waits until one more request fits both budgets, then records it. Each
+budget is a sliding window over the times requests really went out (``limit`` per ``period``),
+stretched by a small ``margin`` so that network jitter cannot make the platform count one too
+many. A burst therefore goes out at the platform's rate without a single 429; a 429 that still
+arrives (another client sharing the token, a smaller limit than configured) is honoured with
+``back_off(retry_after, key)``.
+
+Defaults match Discord (50 requests/s per bot; about 5 messages per 5 s per channel); Slack uses
+``Pacer(limit=1, period=1.0, ...)`` per channel. Adapters wrap each HTTP call in ``acquire``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Window:
+    limit: int
+    period: float
+    sent: deque[float] = field(default_factory=deque)
+    blocked_until: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def wait_time(self, now: float, span: float) -> float:
+        while self.sent and self.sent[0] <= now - span:
+            self.sent.popleft()
+        wait = self.blocked_until - now
+        if len(self.sent) >= self.limit:
+            wait = max(wait, self.sent[-self.limit] + span - now)
+        return max(wait, 0.0)
+
+
+class Pacer:
+    def __init__(
+        self,
+        limit: int = 50,
+        period: float = 1.0,
+        *,
+        key_limit: int | None = 5,
+        key_period: float = 5.0,
+        margin: float = 0.03,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
+        if limit < 1 or period <= 0:
+            raise ValueError("limit must be at least 1 and period positive")
+        self.margin = margin
+        self.clock = clock
+        self.max_keys = max_keys
+        self._global = _Window(limit, period)
+        self._key_limit = key_limit
+        self._key_period = key_period
+        self._keys: dict[str, _Window] = {}
+        self.waited = 0.0
+        """Total seconds callers spent waiting (for benchmarks and logs)."""
+
+    def _key(self, key: str) -> _Window:
+        win = self._keys.get(key)
+        if win is None:
+            assert self._key_limit is not None
+            if len(self._keys) >= self.max_keys:
+                self._forget_idle()
+            win = self._keys[key] = _Window(self._key_limit, self._key_period)
+        return win
+
+    def _forget_idle(self) -> None:
+        now = self.clock()
+        for k in [k for k, w in self._keys.items() if w.wait_time(now, w.period) == 0.0]:
+            if not self._keys[k].lock.locked():
+                del self._keys[k]
+
+    async def _pass(self, win: _Window) -> None:
+        span = win.period * (1 + self.margin)
+        while True:
+            wait = win.wait_time(self.clock(), span)
+            if wait <= 0:
+                return
+            self.waited += wait
+            await asyncio.sleep(wait)
+
+    async def acquire(self, key: str | None = None) -> None:
+        """Wait for room under the per-key budget, then the global one; count the request."""
+        if key is None or self._key_limit is None:
+            async with self._global.lock:
+                await self._pass(self._global)
+                self._global.sent.append(self.clock())
+            return
+        win = self._key(key)
+        async with win.lock:
+            await self._pass(win)
+            async with self._global.lock:
+                await self._pass(self._global)
+                now = self.clock()
+                self._global.sent.append(now)
+            win.sent.append(now)
+
+    def back_off(self, retry_after: float, key: str | None = None) -> None:
+        """The platform said 429: send nothing more (for this key, or at all) for a while."""
+        until = self.clock() + max(retry_after, 0.0)
+        win = self._global if key is None or self._key_limit is None else self._key(key)
+        win.blocked_until = max(win.blocked_until, until)

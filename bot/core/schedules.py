@@ -1,0 +1,435 @@
+"""Recurring meetings: an RFC 5545 RRULE, an IANA zone and the first local start.
+
+Occurrences are computed on the local wall clock (python-dateutil's ``rrule`` over naive local
+datetimes), then each one is turned into a UTC instant on its own, so a 19:00 meeting stays at
+19:00 local time on both sides of a daylight-saving change.
+
+Local times that a transition makes odd (decided here, documented in the README and tested):
+
+* **A time that does not exist** (spring forward, e.g. 02:30 in Los Angeles on the second Sunday
+  of March) is shifted forward by the length of the gap: 02:30 becomes 03:30 PDT; in
+  Australia/Lord_Howe, whose gap is 30 minutes, 02:15 becomes 02:45. This is RFC 5545's rule
+  (section 3.3.5: "interpreted using the UTC offset before the gap"), so calendars agree with us.
+* **A time that occurs twice** (fall back, e.g. 01:30 in Los Angeles on the first Sunday of
+  November) means the first of the two instants (the daylight-time one, ``fold=0``), again as
+  RFC 5545 says.
+
+Both fall out of ``zoneinfo`` with ``fold=0``; ``to_utc`` is the one place that decides it.
+
+Each occurrence is identified by its *original* UTC start (what the RRULE generates; iCalendar's
+RECURRENCE-ID). A ``ScheduleException`` skips one (``moved_to`` null) or moves it; deliveries and
+RSVPs keep the original key, so a move carries them along.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dateutil.rrule as dr
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import UserError
+from bot.i18n import N_
+from storage.models import Circle, Schedule, ScheduleException
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_FORBIDDEN = ("DTSTART", "SECONDLY", "MINUTELY", "HOURLY", "BYSECOND", "BYMINUTE", "BYHOUR")
+_UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)", re.IGNORECASE)
+_SIMPLE = re.compile(r"FREQ=WEEKLY(?:;INTERVAL=(\d+))?;BYDAY=(MO|TU|WE|TH|FR|SA|SU)")
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
+SEARCH = timedelta(days=400)
+"""How far ahead a date given in a command is looked for."""
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            N_(
+                'timezone: "{zone}" is not a time zone I know. Use an IANA name such as '
+                "America/Los_Angeles, Europe/London or Australia/Sydney."
+            ),
+            zone=name,
+        ) from None
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """A naive local wall-clock time as a UTC instant (gap: shift forward; repeat: the first)."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def to_local(instant: datetime, zone: ZoneInfo) -> datetime:
+    """A UTC instant as naive local wall-clock time."""
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def local_kind(local: datetime, zone: ZoneInfo) -> str:
+    """``"normal"``, ``"gap"`` (does not exist) or ``"repeat"`` (occurs twice)."""
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return "normal"
+    return "gap" if to_local(first.astimezone(UTC), zone) != local else "repeat"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A schedule as values: the recurrence, its zone, the first local start and the length."""
+
+    rrule: str
+    zone: ZoneInfo
+    first_local: datetime  # naive wall clock
+    duration: timedelta
+    location: str | None = None
+
+    @classmethod
+    def of(cls, row: Schedule) -> Rule:
+        return cls(
+            row.rrule,
+            ZoneInfo(row.timezone),
+            datetime.strptime(row.first_local, LOCAL_FORMAT),  # noqa: DTZ007 (wall clock)
+            timedelta(minutes=row.duration_minutes),
+            row.location,
+        )
+
+    def recurrence(self, near: datetime | None = None) -> dr.rrule:
+        """The dateutil rule; ``near`` (local) lets simple rules start iterating close to it."""
+        start = self.first_local
+        rule = dr.rrulestr(self.rrule, dtstart=start)
+        assert isinstance(rule, dr.rrule)
+        freq, count = getattr(rule, "_freq", None), getattr(rule, "_count", None)
+        if near is not None and count is None and freq in (dr.WEEKLY, dr.DAILY):
+            # Skip whole periods: the same instances from ``near`` on, without walking years.
+            days = (7 if freq == dr.WEEKLY else 1) * int(getattr(rule, "_interval", 1))
+            periods = (near - start) // timedelta(days=days) - 1
+            if periods > 0:
+                rule = rule.replace(dtstart=start + periods * timedelta(days=days))
+        return rule
+
+    def local_between(self, start: datetime, end: datetime) -> list[datetime]:
+        """Naive local instances in ``[start, end]`` (local wall clock)."""
+        return list(self.recurrence(start).between(start, end, inc=True))
+
+    def first_utc(self) -> datetime:
+        return to_utc(self.first_local, self.zone)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    key: datetime  # the original start (UTC): identifies the occurrence everywhere
+    start: datetime  # when it really starts (UTC): the key, or where it was moved
+    local_key: datetime  # the original start on the local wall clock (naive)
+    skipped: bool = False
+
+    @property
+    def moved(self) -> bool:
+        return self.start != self.key
+
+
+Exceptions = Mapping[datetime, datetime | None]
+"""Original UTC start → moved-to instant, or None for a skip."""
+
+
+def occurrences(
+    rule: Rule,
+    exceptions: Exceptions,
+    start: datetime,
+    end: datetime,
+    *,
+    include_skipped: bool = False,
+) -> list[Occurrence]:
+    """Occurrences whose real start is in ``[start, end)`` (UTC), in order of start."""
+    margin = timedelta(days=2)
+    lo, hi = to_local(start, rule.zone) - margin, to_local(end, rule.zone) + margin
+    out: dict[datetime, Occurrence] = {}
+    for local in rule.local_between(lo, hi):
+        key = to_utc(local, rule.zone)
+        if key in exceptions:
+            moved = exceptions[key]
+            if moved is None:
+                if include_skipped and start <= key < end:
+                    out[key] = Occurrence(key, key, local, skipped=True)
+                continue
+            if start <= moved < end:
+                out[key] = Occurrence(key, moved, local)
+        elif start <= key < end:
+            out[key] = Occurrence(key, key, local)
+    for key, moved in exceptions.items():
+        # Moved into the window from outside it.
+        if moved is not None and key not in out and start <= moved < end:
+            out[key] = Occurrence(key, moved, to_local(key, rule.zone))
+    return sorted(out.values(), key=lambda o: (o.start, o.key))
+
+
+def is_instance(rule: Rule, key: datetime) -> bool:
+    """Whether the RRULE generates an occurrence with this original start."""
+    local = to_local(key, rule.zone)
+    margin = timedelta(days=1)
+    return any(
+        to_utc(x, rule.zone) == key for x in rule.local_between(local - margin, local + margin)
+    )
+
+
+# -- building rules from what a leader types -----------------------------------------------------
+
+
+def weekly_rrule(day: str, every_weeks: int) -> str:
+    byday = _ICAL_DAYS[DAYS.index(day)]
+    interval = f";INTERVAL={every_weeks}" if every_weeks > 1 else ""
+    return f"FREQ=WEEKLY{interval};BYDAY={byday}"
+
+
+def normalise_rrule(text: str, zone: ZoneInfo) -> str:
+    """Check a raw RRULE a leader typed and return it in canonical form (or raise UserError)."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    body = body.replace(" ", "").upper()
+    bad = next((word for word in _FORBIDDEN if word in body), None)
+    if bad is not None or "FREQ=" not in body:
+        raise UserError(
+            N_(
+                'rrule: "{rule}" is not a meeting rule I can use. Give the recurrence only, at '
+                "most daily, with the time in time:HH:MM, for example "
+                'rrule:"FREQ=MONTHLY;BYDAY=1SA" time:10:00.'
+            ),
+            rule=text,
+        )
+
+    def until_local(match: re.Match[str]) -> str:
+        value, utc = match[1], match[2]
+        text = value if "T" in value else value + "T235959"
+        stamp = datetime.strptime(text, "%Y%m%dT%H%M%S")  # noqa: DTZ007 (wall clock)
+        if utc:
+            stamp = to_local(stamp.replace(tzinfo=UTC), zone)
+        return f"UNTIL={stamp:%Y%m%dT%H%M%S}"
+
+    body = _UNTIL.sub(until_local, body)
+    try:
+        parsed = dr.rrulestr(body, dtstart=datetime(2000, 1, 1))  # noqa: DTZ001 (wall clock)
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise UserError(
+            N_(
+                'rrule: "{rule}" is not a valid RFC 5545 RRULE. For example: '
+                'rrule:"FREQ=WEEKLY;INTERVAL=2;BYDAY=TU" time:19:00.'
+            ),
+            rule=text,
+        ) from None
+    assert isinstance(parsed, dr.rrule)
+    return body
+
+
+def first_weekday(on_or_after: date, day: str) -> date:
+    return on_or_after + timedelta(days=(DAYS.index(day) - on_or_after.weekday()) % 7)
+
+
+def build_rule(
+    *,
+    zone: ZoneInfo,
+    at: time,
+    now: datetime,
+    start: date | None,
+    day: str | None,
+    every_weeks: int,
+    raw: str | None,
+    duration: int,
+    location: str | None,
+) -> Rule:
+    """The rule for ``schedule set``; its first local start is the first instance on or after
+    ``start`` (default: today in the zone) that is not already over."""
+    today = to_local(now, zone).date()
+    begin = start or today
+    if raw:
+        text = normalise_rrule(raw, zone)
+    elif day:
+        text = weekly_rrule(day, every_weeks)
+        begin = first_weekday(begin, day)
+    else:
+        raise UserError(
+            N_(
+                "Say which day, like /circle schedule set day:tuesday time:19:00 "
+                '(or give a rule: rrule:"FREQ=MONTHLY;BYDAY=1SA" time:10:00).'
+            )
+        )
+    probe = Rule(text, zone, datetime.combine(begin, at), timedelta(minutes=duration), location)
+    first = next(
+        (
+            x
+            for x in probe.recurrence().xafter(probe.first_local, count=1000, inc=True)
+            if to_utc(x, zone) + probe.duration > now
+        ),
+        None,
+    )
+    if first is None:
+        raise UserError(
+            N_(
+                "That schedule has no meeting from {date} on. Check the rule, or give a later "
+                "start:YYYY-MM-DD."
+            ),
+            date=begin.isoformat(),
+        )
+    if raw:
+        # Keep dateutil's phase (INTERVAL counts from the first start) by anchoring on it.
+        return Rule(text, zone, first, probe.duration, location)
+    return Rule(text, zone, first, probe.duration, location)
+
+
+# -- storage -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    row: Schedule
+    rule: Rule
+    exceptions: dict[datetime, datetime | None]
+
+
+async def load(s: AsyncSession, circle_id: int) -> Loaded | None:
+    row = await s.get(Schedule, circle_id)
+    if row is None:
+        return None
+    stmt = select(ScheduleException).where(ScheduleException.circle_id == circle_id)
+    exc = {e.occurrence: e.moved_to for e in (await s.execute(stmt)).scalars()}
+    return Loaded(row, Rule.of(row), exc)
+
+
+async def load_many(s: AsyncSession, circle_ids: Iterable[int] | None = None) -> dict[int, Loaded]:
+    """Every schedule (or those of ``circle_ids``) with its exceptions, in two queries."""
+    stmt = select(Schedule)
+    exc_stmt = select(ScheduleException)
+    if circle_ids is not None:
+        ids = list(circle_ids)
+        stmt = stmt.where(Schedule.circle_id.in_(ids))
+        exc_stmt = exc_stmt.where(ScheduleException.circle_id.in_(ids))
+    rows = (await s.execute(stmt)).scalars().all()
+    exc: dict[int, dict[datetime, datetime | None]] = {}
+    for e in (await s.execute(exc_stmt)).scalars():
+        exc.setdefault(e.circle_id, {})[e.occurrence] = e.moved_to
+    return {r.circle_id: Loaded(r, Rule.of(r), exc.get(r.circle_id, {})) for r in rows}
+
+
+async def save(s: AsyncSession, circle: Circle, rule: Rule, now: datetime) -> Schedule:
+    """Store the rule; keep skips and moves of occurrences the new rule still has."""
+    row = await s.get(Schedule, circle.id)
+    if row is None:
+        row = Schedule(circle_id=circle.id)
+        s.add(row)
+    row.rrule = rule.rrule
+    row.timezone = rule.zone.key
+    row.first_local = rule.first_local.strftime(LOCAL_FORMAT)
+    row.duration_minutes = int(rule.duration.total_seconds() // 60)
+    row.location = rule.location
+    row.updated_at = now
+    stmt = select(ScheduleException).where(ScheduleException.circle_id == circle.id)
+    for e in (await s.execute(stmt)).scalars().all():
+        if not is_instance(rule, e.occurrence):
+            await s.delete(e)
+    await s.flush()
+    return row
+
+
+async def clear(s: AsyncSession, circle_id: int) -> None:
+    await s.execute(delete(ScheduleException).where(ScheduleException.circle_id == circle_id))
+    row = await s.get(Schedule, circle_id)
+    if row is not None:
+        await s.delete(row)
+    await s.flush()
+
+
+def upcoming(
+    loaded: Loaded, now: datetime, count: int, *, include_skipped: bool = False
+) -> list[Occurrence]:
+    """The next ``count`` occurrences that have not started yet."""
+    found: list[Occurrence] = []
+    window = timedelta(days=35)
+    start = now
+    while len(found) < count and start < now + SEARCH:
+        batch = occurrences(
+            loaded.rule,
+            loaded.exceptions,
+            start,
+            start + window,
+            include_skipped=include_skipped,
+        )
+        found.extend(o for o in batch if o.start > now)
+        start += window
+    return found[:count]
+
+
+def on_date(
+    loaded: Loaded, day: date, now: datetime, *, include_skipped: bool = False
+) -> Sequence[Occurrence]:
+    """Occurrences whose local date (where they start now, or originally) is ``day``."""
+    zone = loaded.rule.zone
+    lo = to_utc(datetime.combine(day, time()) - timedelta(days=1), zone)
+    hi = to_utc(datetime.combine(day, time()) + timedelta(days=2), zone)
+    near = occurrences(loaded.rule, loaded.exceptions, lo, hi, include_skipped=include_skipped)
+    hits = [o for o in near if to_local(o.start, zone).date() == day]
+    if hits:
+        return hits
+    # A moved occurrence can also be named by its original date.
+    return [
+        Occurrence(k, m, to_local(k, zone))
+        for k, m in loaded.exceptions.items()
+        if m is not None and to_local(k, zone).date() == day
+    ]
+
+
+def find(loaded: Loaded, day: date, now: datetime, *, include_skipped: bool = False) -> Occurrence:
+    """The one occurrence on ``day`` (local), or a UserError listing the next dates."""
+    hits = on_date(loaded, day, now, include_skipped=True)
+    live = [o for o in hits if not o.skipped]
+    if live or (hits and include_skipped):
+        return (live or hits)[0]
+    if hits:
+        raise UserError(
+            N_(
+                "The meeting on {date} is skipped. To hold it after all, move it: "
+                "/circle schedule move {date} to:{date}"
+            ),
+            date=day.isoformat(),
+        )
+    dates = [
+        to_local(o.start, loaded.rule.zone).date().isoformat() for o in upcoming(loaded, now, 3)
+    ]
+    raise UserError(
+        N_("There is no meeting on {date}. The next meetings are on {dates}."),
+        date=day.isoformat(),
+        dates=", ".join(dates) or "-",
+    )
+
+
+async def set_exception(
+    s: AsyncSession, circle_id: int, occ: Occurrence, moved_to: datetime | None
+) -> None:
+    stmt = select(ScheduleException).where(
+        ScheduleException.circle_id == circle_id, ScheduleException.occurrence == occ.key
+    )
+    row = (await s.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        s.add(ScheduleException(circle_id=circle_id, occurrence=occ.key, moved_to=moved_to))
+    elif moved_to is not None and moved_to == occ.key:
+        await s.delete(row)  # moved back where it was: no exception any more
+    else:
+        row.moved_to = moved_to
+    await s.flush()
+
+
+def describe_rule(rule: Rule) -> tuple[str, dict[str, object]]:
+    """A catalog message and its values that say how often the circle meets."""
+    at = rule.first_local.strftime("%H:%M")
+    match = _SIMPLE.fullmatch(rule.rrule)
+    if match:
+        every = int(match[1] or 1)
+        day = DAYS[_ICAL_DAYS.index(match[2])]
+        if every == 1:
+            return N_("every {day} at {time}"), {"day": day, "time": at}
+        return N_("every {n} weeks on {day} at {time}"), {"n": every, "day": day, "time": at}
+    return N_("at {time}, following the rule {rule}"), {"time": at, "rule": rule.rrule}
