@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -47,12 +47,14 @@ class Pacer:
         key_period: float = 5.0,
         margin: float = 0.03,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         max_keys: int = 100_000,
     ) -> None:
         if limit < 1 or period <= 0:
             raise ValueError("limit must be at least 1 and period positive")
         self.margin = margin
         self.clock = clock
+        self.sleep = sleep
         self.max_keys = max_keys
         self._global = _Window(limit, period)
         self._key_limit = key_limit
@@ -83,7 +85,7 @@ class Pacer:
             if wait <= 0:
                 return
             self.waited += wait
-            await asyncio.sleep(wait)
+            await self.sleep(wait)
 
     async def acquire(self, key: str | None = None) -> None:
         """Wait for room under the per-key budget, then the global one; count the request."""
