@@ -3095,6 +3095,7 @@ class FakeDiscord:
 
 # Keys Discord accepts that its OpenAPI file does not list. Only what discord.py really
 # sends and Discord really takes belongs here, each with the reason.
+_TTS = re.compile(r"^body: unknown key 'tts'$")
 _NSFW = re.compile(r"^body(\[\d+\])?: unknown key 'nsfw'$")
 _SPEC_GAPS: dict[str, re.Pattern[str]] = {
     # application command "nsfw" is documented (Application Command Object) but not in the file
@@ -3102,6 +3103,9 @@ _SPEC_GAPS: dict[str, re.Pattern[str]] = {
     "/applications/{application_id}/guilds/{guild_id}/commands": _NSFW,
     # discord.py repeats the overwrite id in the body of Edit Channel Permissions; ignored
     "/channels/{channel_id}/permissions/{overwrite_id}": re.compile(r"^body: unknown key 'id'$"),
+    # discord.py sends "tts": false when editing an interaction response; ignored by Discord
+    "/webhooks/{webhook_id}/{webhook_token}/messages/@original": _TTS,
+    "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": _TTS,
 }
 
 

@@ -1,0 +1,532 @@
+"""The Discord adapter: a discord.py client that turns interactions into router calls.
+
+Commands, buttons, modals and autocomplete all arrive as interactions; nothing here listens to
+messages. Each interaction is answered within Discord's 3 seconds: the command runs at once,
+and if it has not finished after ``defer_after`` seconds the answer is deferred ("thinking…",
+private) and completed when the command is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+from bot.commands.context import Invocation
+from bot.commands.grammar import parse
+from bot.commands.reply import Reply
+from bot.commands.router import Router
+from bot.commands.spec import OptType
+from bot.config import ConfigError
+from bot.core.errors import UserError
+from bot.core.pacing import Pacer
+from bot.core.runtime import Core
+from bot.i18n import N_, translate
+from bot.platforms.discord import permissions
+from bot.platforms.discord.commands import CommandMap
+from bot.platforms.discord.port import CURRENT, DiscordPort, InteractionScope
+from bot.platforms.discord.render import (
+    decode,
+    file_for,
+    modal_for,
+    modal_values,
+    split_text,
+    view_for,
+)
+from storage import repos
+
+log = logging.getLogger(__name__)
+
+GLOBAL_LIMIT = 45  # requests per second: under Discord's 50, with room for discord.py itself
+CHANNEL_LIMIT = (5, 5.0)  # messages per channel per 5 s
+
+UNKNOWN_COMMAND = N_("That command is not known (any more). Type /circle help to see the commands.")
+STALE_BUTTON = N_("This button no longer works. Type the command instead; /circle help lists them.")
+FAILED = N_(
+    "Something went wrong on the bot's side and nothing was changed. Please try again; if it "
+    "keeps happening, tell an organizer."
+)
+GUILD_ONLY = N_("Use this in the server where your circle meets.")
+FORM_TOO_LATE = N_("Opening the form took too long. Run the command again.")
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    token: str
+    api_base: str | None = None
+    gateway_url: str | None = None
+    guild_id: str | None = None
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    defer_after: float = 1.5
+    guild_ready_timeout: float = 2.0
+
+
+def config_from(core: Core) -> DiscordConfig:
+    """Settings for Discord from the environment (validated; errors name the variable).
+
+    Large deployments shard with ``DISCORD_SHARD_COUNT`` (total) and optionally
+    ``DISCORD_SHARD_IDS`` (this process's shards, comma-separated)."""
+    env = core.settings.env
+    if not env.DISCORD_TOKEN:
+        raise ConfigError("environment: DISCORD_TOKEN is not set")
+    count_raw = os.environ.get("DISCORD_SHARD_COUNT", "").strip()
+    ids_raw = os.environ.get("DISCORD_SHARD_IDS", "").strip()
+    count: int | None = None
+    ids: tuple[int, ...] | None = None
+    if count_raw:
+        if not count_raw.isdigit() or int(count_raw) < 1:
+            raise ConfigError(
+                f"environment: DISCORD_SHARD_COUNT = {count_raw!r}: a whole number >= 1"
+            )
+        count = int(count_raw)
+    if ids_raw:
+        parts = [p.strip() for p in ids_raw.split(",") if p.strip()]
+        if count is None or not all(p.isdigit() and int(p) < count for p in parts):
+            raise ConfigError(
+                f"environment: DISCORD_SHARD_IDS = {ids_raw!r}: shard numbers below "
+                "DISCORD_SHARD_COUNT, comma-separated (and set DISCORD_SHARD_COUNT)"
+            )
+        ids = tuple(int(p) for p in parts)
+    guild = env.DISCORD_GUILD_ID
+    if guild is not None and not guild.isdigit():
+        raise ConfigError(f"environment: DISCORD_GUILD_ID = {guild!r}: a server ID (digits)")
+    return DiscordConfig(
+        token=env.DISCORD_TOKEN,
+        api_base=env.DISCORD_API_BASE_URL,
+        gateway_url=env.DISCORD_GATEWAY_URL,
+        guild_id=guild,
+        shard_count=count,
+        shard_ids=ids,
+    )
+
+
+def apply_endpoints(config: DiscordConfig) -> None:
+    """Point discord.py at another REST base and gateway (a rate-limit proxy, a test server).
+
+    Must run before login: discord.py builds every request URL from ``Route.BASE`` and opens
+    the gateway at ``DiscordWebSocket.DEFAULT_GATEWAY`` when it is not told another."""
+    if config.api_base:
+        discord.http.Route.BASE = config.api_base.rstrip("/")
+    if config.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+
+
+class _Events:
+    adapter: DiscordAdapter
+
+    async def setup_hook(self) -> None:
+        await self.adapter.on_setup()
+
+    async def on_ready(self) -> None:
+        await self.adapter.on_ready()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.adapter.check_permissions(guild)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await self.adapter.on_interaction(interaction)
+
+
+class _Client(_Events, discord.Client):
+    pass
+
+
+class _ShardedClient(_Events, discord.AutoShardedClient):
+    pass
+
+
+class DiscordAdapter:
+    def __init__(
+        self, core: Core, router: Router, config: DiscordConfig, *, pacer: Pacer | None = None
+    ) -> None:
+        self.core = core
+        self.router = router
+        self.config = config
+        self.commands = CommandMap(router.registry)
+        self.pacer = pacer or Pacer(
+            GLOBAL_LIMIT, 1.0, key_limit=CHANNEL_LIMIT[0], key_period=CHANNEL_LIMIT[1]
+        )
+        options: dict[str, Any] = {
+            "intents": permissions.INTENTS,
+            "guild_ready_timeout": config.guild_ready_timeout,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+        client: discord.Client
+        if config.shard_count is not None:
+            options["shard_count"] = config.shard_count
+            if config.shard_ids is not None:
+                options["shard_ids"] = list(config.shard_ids)
+            client = _ShardedClient(**options)
+        else:
+            client = _Client(**options)
+        client.adapter = self
+        self.client = client
+        self.port = DiscordPort(client, core, self.pacer)
+        self.missing_permissions: dict[str, list[str]] = {}
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._work: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        apply_endpoints(self.config)
+        self.core.ports["discord"] = self.port
+        await self.client.login(self.config.token)
+        self._task = asyncio.create_task(self.client.connect(reconnect=True))
+
+    async def wait_ready(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        assert self._task is not None, "start() first"
+        ready = asyncio.create_task(self.ready.wait())
+        done, _ = await asyncio.wait(
+            {ready, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._task in done:
+                self._task.result()
+            raise TimeoutError("Discord did not become ready")
+
+    async def run(self) -> None:
+        """Until cancelled or the connection fails for good (bad token, refused intents)."""
+        assert self._task is not None, "start() first"
+        await self._task
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(
+                asyncio.CancelledError, TimeoutError, discord.DiscordException
+            ):
+                await asyncio.wait_for(self._task, 10)
+        for task in list(self._work):
+            task.cancel()
+        if self.core.ports.get("discord") is self.port:
+            del self.core.ports["discord"]
+
+    # -- start-up ---------------------------------------------------------------------------
+    async def on_setup(self) -> None:
+        try:
+            await self.sync_commands()
+        except discord.HTTPException as exc:
+            log.error(
+                "discord command sync failed status=%s code=%s (does the invite include the "
+                "applications.commands scope?)",
+                exc.status,
+                exc.code,
+            )
+
+    async def sync_commands(self) -> bool:
+        """Overwrite /circle on Discord when it differs from the declarations. True if sent."""
+        app_id = self.client.application_id
+        assert app_id is not None
+        wanted = [self.commands.payload()]
+        http: Any = self.client.http
+        guild = self.config.guild_id
+        if guild:
+            existing = await http.get_guild_commands(app_id, int(guild))
+        else:
+            existing = await http.get_global_commands(app_id)
+        if _normal(existing) == _normal(wanted):
+            log.info("discord commands up to date scope=%s", guild or "global")
+            return False
+        if guild:
+            await http.bulk_upsert_guild_commands(app_id, int(guild), wanted)
+        else:
+            await http.bulk_upsert_global_commands(app_id, wanted)
+        log.info("discord commands synced scope=%s", guild or "global")
+        return True
+
+    async def on_ready(self) -> None:
+        for guild in self.client.guilds:
+            self.check_permissions(guild)
+        self.ready.set()
+
+    def check_permissions(self, guild: discord.Guild) -> list[str]:
+        """Missing server-level permissions, logged by name."""
+        me = guild.me
+        lacking = permissions.missing(me.guild_permissions) if me else ["(bot not in guild)"]
+        self.missing_permissions[str(guild.id)] = lacking
+        if lacking:
+            log.warning(
+                "discord guild=%s is missing permissions the bot needs: %s "
+                "(re-invite with `circlekeeper discord invite-url`)",
+                guild.id,
+                ", ".join(lacking),
+            )
+        else:
+            log.info("discord guild=%s permissions ok", guild.id)
+        return lacking
+
+    # -- interactions -----------------------------------------------------------------------
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            kind = interaction.type
+            if kind is discord.InteractionType.application_command:
+                await self._on_command(interaction)
+            elif kind is discord.InteractionType.autocomplete:
+                await self._on_autocomplete(interaction)
+            elif kind is discord.InteractionType.component:
+                await self._on_button(interaction)
+            elif kind is discord.InteractionType.modal_submit:
+                await self._on_form(interaction)
+        except Exception as exc:  # never let one interaction take the bot down
+            log.error(
+                "discord interaction failed id=%s type=%s error=%s",
+                interaction.id,
+                interaction.type,
+                type(exc).__name__,
+            )
+            log.debug("traceback", exc_info=True)
+            await self._fallback(interaction, FAILED)
+
+    def _lang(self) -> str:
+        return self.core.settings.file.circles.language
+
+    async def _fallback(self, interaction: discord.Interaction[Any], msgid: str) -> None:
+        text = translate(msgid, self._lang())
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning("discord could not answer id=%s code=%s", interaction.id, exc.code)
+
+    def _invocation(
+        self, interaction: discord.Interaction[Any], workspace: str | None = None
+    ) -> Invocation | None:
+        guild = workspace or (str(interaction.guild_id) if interaction.guild_id else None)
+        if guild is None and len(self.client.guilds) == 1:
+            guild = str(self.client.guilds[0].id)
+        if guild is None:
+            return None
+        hint = False
+        if interaction.guild_id:
+            perms = interaction.permissions
+            hint = perms.administrator or perms.manage_guild
+            role = self.core.settings.file.organizers.discord_role
+            user = interaction.user
+            if role and isinstance(user, discord.Member):
+                hint = hint or any(str(r.id) == role or r.name == role for r in user.roles)
+        channel = str(interaction.channel_id) if interaction.channel_id else None
+        return Invocation("discord", guild, str(interaction.user.id), channel, hint)
+
+    def _remember_members(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        guild = str(interaction.guild_id) if interaction.guild_id else None
+        if guild is None:
+            return
+        self.port.known_members.add((guild, str(interaction.user.id)))
+        for uid in (data.get("resolved") or {}).get("members") or {}:
+            self.port.known_members.add((guild, str(uid)))
+
+    async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
+        found = self.commands.resolve(dict(interaction.data or {}))
+        inv = self._invocation(interaction)
+        if found is None or inv is None:
+            await self._fallback(interaction, UNKNOWN_COMMAND if inv else GUILD_ONLY)
+            return
+        mounted, raw, _ = found
+        self._remember_members(interaction)
+        values = CommandMap.router_values(mounted, raw)
+        log.info(
+            "discord command id=%s name=%s user=%s", interaction.id, mounted.spec.name, inv.user
+        )
+        await self._run(interaction, lambda: self.router.run(inv, mounted.spec, values))
+
+    async def _on_button(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        decoded = decode(custom_id)
+        if decoded is None or decoded.kind != "button":
+            await self._fallback(interaction, STALE_BUTTON)
+            return
+        inv = self._invocation(interaction)
+        if inv is None:
+            await self._fallback(interaction, GUILD_ONLY)
+            return
+        self._remember_members(interaction)
+        log.info("discord button id=%s user=%s", interaction.id, inv.user)
+        text = "/circle " + decoded.command
+        await self._run(interaction, lambda: self.router.run_text(inv, text))
+
+    async def _on_form(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        decoded = decode(str(data.get("custom_id", "")))
+        inv = self._invocation(interaction)
+        if decoded is None or decoded.kind != "form" or inv is None:
+            await self._fallback(interaction, STALE_BUTTON if inv else GUILD_ONLY)
+            return
+        fields = modal_values(list(data.get("components") or []))
+        log.info("discord form id=%s user=%s", interaction.id, inv.user)
+
+        async def submit() -> Reply:
+            try:
+                parsed = parse("/circle " + decoded.command, self.router.registry)
+            except UserError as err:
+                return Reply(translate(err.message, self._lang(), **err.values))
+            values: dict[str, str | list[str]] = dict(parsed.values)
+            values.update(decoded.fixed)
+            values.update({k: v for k, v in fields.items() if v.strip()})
+            return await self.router.run(inv, parsed.spec, values)
+
+        await self._run(interaction, submit)
+
+    async def _on_autocomplete(self, interaction: discord.Interaction[Any]) -> None:
+        found = self.commands.resolve(dict(interaction.data or {}))
+        choices: list[app_commands.Choice[str]] = []
+        if found is not None and found[2] is not None and interaction.guild_id:
+            mounted, raw, _ = found
+            focused: str = found[2]
+            typed = str(raw.get(focused) or "").strip().lower()
+            option = mounted.option(focused)
+            if (
+                option is not None
+                and option.source is not None
+                and option.source.type is OptType.CHOICE
+            ):
+                names = [c for c in option.source.choices if typed in c.lower()]
+            else:
+                names = await self._circle_names(
+                    str(interaction.guild_id), str(interaction.user.id), typed
+                )
+            choices = [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
+        try:
+            await interaction.response.autocomplete(choices)
+        except discord.HTTPException as exc:
+            log.warning("discord autocomplete not answered id=%s code=%s", interaction.id, exc.code)
+
+    async def _circle_names(self, guild: str, user: str, typed: str) -> list[str]:
+        """The person's own circles first, then the others (names are needed to ask to join)."""
+        async with self.core.sessions() as s:
+            mine = [c.name for c in await repos.circles_of(s, "discord", guild, user)]
+            every = [c.name for c in await repos.circles_in(s, "discord", guild)]
+        ordered = mine + [n for n in every if n not in mine]
+        return [n for n in ordered if typed in n.lower()]
+
+    # -- answering --------------------------------------------------------------------------
+    async def _run(
+        self, interaction: discord.Interaction[Any], work: Callable[[], Coroutine[Any, Any, Reply]]
+    ) -> None:
+        """Run the command; defer if it is not done in time; then answer."""
+        scope = InteractionScope(str(interaction.user.id))
+        token = CURRENT.set(scope)
+        try:
+            task: asyncio.Task[Reply] = asyncio.create_task(work())  # copies CURRENT
+        finally:
+            CURRENT.reset(token)
+        self._work.add(task)
+        task.add_done_callback(self._work.discard)
+        done, _ = await asyncio.wait({task}, timeout=self.config.defer_after)
+        deferred = False
+        if not done:
+            try:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                deferred = True
+                log.info("discord deferred id=%s", interaction.id)
+            except discord.HTTPException as exc:
+                log.warning("discord could not defer id=%s code=%s", interaction.id, exc.code)
+        try:
+            reply = await task
+        except Exception as exc:
+            log.error("discord command crashed id=%s error=%s", interaction.id, type(exc).__name__)
+            log.debug("traceback", exc_info=True)
+            reply = Reply(translate(FAILED, self._lang()))
+        try:
+            await self._answer(interaction, reply, deferred)
+            for message in scope.pending:
+                for piece in split_text(message.text):
+                    await interaction.followup.send(piece, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.warning(
+                "discord answer failed id=%s status=%s code=%s",
+                interaction.id,
+                exc.status,
+                exc.code,
+            )
+
+    async def _answer(
+        self, interaction: discord.Interaction[Any], reply: Reply, deferred: bool
+    ) -> None:
+        if reply.form is not None:
+            modal = modal_for(reply.form)
+            if modal is not None and not deferred and not interaction.response.is_done():
+                await interaction.response.send_modal(modal)
+                return
+        pieces = split_text(reply.text)
+        ephemeral = reply.private
+        none = discord.AllowedMentions.none()
+
+        def extras(last: bool) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            if last:
+                view = view_for(reply.buttons)
+                if view is not None:
+                    out["view"] = view
+                file = file_for(reply.file)
+                if file is not None:
+                    out["file"] = file
+            return out
+
+        rest = pieces[1:]
+        first_extras = extras(not rest)
+        if not deferred:
+            await interaction.response.send_message(
+                pieces[0], ephemeral=ephemeral, allowed_mentions=none, **first_extras
+            )
+        elif ephemeral:
+            edit: dict[str, Any] = {"content": pieces[0], "allowed_mentions": none}
+            if "view" in first_extras:
+                edit["view"] = first_extras["view"]
+            if "file" in first_extras:
+                edit["attachments"] = [first_extras["file"]]
+            await interaction.edit_original_response(**edit)
+        else:
+            # the "thinking…" message is private; a public answer replaces it
+            await interaction.delete_original_response()
+            await interaction.followup.send(
+                pieces[0], ephemeral=False, allowed_mentions=none, **first_extras
+            )
+        for i, piece in enumerate(rest):
+            await interaction.followup.send(
+                piece, ephemeral=ephemeral, allowed_mentions=none, **extras(i == len(rest) - 1)
+            )
+
+
+def _normal(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What matters when comparing registered commands with the wanted ones."""
+
+    def option(o: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": o.get("type"),
+            "name": o.get("name"),
+            "description": o.get("description", ""),
+            "description_localizations": o.get("description_localizations") or {},
+            "required": bool(o.get("required", False)),
+            "autocomplete": bool(o.get("autocomplete", False)),
+            "choices": [
+                (c.get("name"), c.get("value"), c.get("name_localizations") or {})
+                for c in o.get("choices") or []
+            ],
+            "limits": [o.get(k) for k in ("min_value", "max_value", "min_length", "max_length")],
+            "options": [option(x) for x in o.get("options") or []],
+        }
+
+    out = []
+    for c in commands:
+        entry = option(c)
+        entry["contexts"] = c.get("contexts")
+        entry["command_type"] = c.get("type", 1)
+        out.append(entry)
+    return sorted(out, key=lambda e: str(e["name"]))

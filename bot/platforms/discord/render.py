@@ -1,0 +1,163 @@
+"""Neutral messages, buttons and forms as Discord content, components and modals.
+
+A button's ``custom_id`` carries the whole command it runs (``ck:b:rules agree version:2
+circle:#1``) and a modal's carries its command and fixed values, so both keep working after a
+restart: nothing about them lives only in the bot's memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.port import Attachment, Button, Form
+
+log = logging.getLogger(__name__)
+
+CONTENT_MAX = 2000
+EMBED_MAX = 4096
+CUSTOM_ID_MAX = 100
+BUTTON_PREFIX = "ck:b:"
+FORM_PREFIX = "ck:f:"
+LABEL_MAX = 80
+MODAL_TITLE_MAX = 45
+MODAL_LABEL_MAX = 45
+TEXT_INPUT_MAX = 4000
+MAX_BUTTONS = 25
+
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "danger": discord.ButtonStyle.danger,
+}
+
+NO_MASS_MENTIONS = discord.AllowedMentions(everyone=False, roles=False, users=True)
+
+
+def nonce_for(key: str) -> str:
+    """Discord nonces hold at most 25 characters; the same key always gives the same nonce."""
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+def button_id(command: str) -> str | None:
+    custom_id = BUTTON_PREFIX + command
+    return custom_id if len(custom_id) <= CUSTOM_ID_MAX else None
+
+
+def form_id(form: Form) -> str | None:
+    custom_id = FORM_PREFIX + json.dumps([form.command, form.fixed], separators=(",", ":"))
+    return custom_id if len(custom_id) <= CUSTOM_ID_MAX else None
+
+
+@dataclass(frozen=True)
+class Decoded:
+    kind: str  # "button" or "form"
+    command: str
+    fixed: dict[str, str]
+
+
+def decode(custom_id: str) -> Decoded | None:
+    if custom_id.startswith(BUTTON_PREFIX):
+        return Decoded("button", custom_id[len(BUTTON_PREFIX) :], {})
+    if custom_id.startswith(FORM_PREFIX):
+        try:
+            command, fixed = json.loads(custom_id[len(FORM_PREFIX) :])
+        except (ValueError, TypeError):
+            return None
+        if isinstance(command, str) and isinstance(fixed, dict):
+            return Decoded("form", command, {str(k): str(v) for k, v in fixed.items()})
+    return None
+
+
+def view_for(buttons: tuple[Button, ...], *, timeout: float | None = 1.0) -> discord.ui.View | None:
+    """Buttons as a view; each carries its command. A button whose command does not fit in a
+    custom_id is left out (and logged): it could not survive a restart.
+
+    Presses are handled from the custom_id, not by the view, so discord.py may forget the
+    view at once (a short timeout keeps its view store from growing)."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=timeout)
+    seen: set[str] = set()
+    for b in buttons[:MAX_BUTTONS]:
+        custom_id = button_id(b.command)
+        if custom_id is None or custom_id in seen:
+            log.warning("discord button left out length=%d", len(b.command))
+            continue
+        seen.add(custom_id)
+        view.add_item(
+            discord.ui.Button(
+                label=b.label[:LABEL_MAX],
+                custom_id=custom_id,
+                style=_STYLES.get(b.style, discord.ButtonStyle.secondary),
+            )
+        )
+    return view if view.children else None
+
+
+def file_for(attachment: Attachment | None) -> discord.File | None:
+    if attachment is None:
+        return None
+    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
+
+
+def split_text(text: str, limit: int = CONTENT_MAX) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line ends, then spaces, when possible."""
+    text = text or ""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = text.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n ")
+    pieces.append(text)
+    return [p for p in pieces if p] or [""]
+
+
+def modal_for(form: Form) -> discord.ui.Modal | None:
+    """A modal whose custom_id carries the command; None when it cannot be encoded."""
+    custom_id = form_id(form)
+    if custom_id is None or not form.fields:
+        return None
+    modal = discord.ui.Modal(
+        title=form.title[:MODAL_TITLE_MAX] or "-", custom_id=custom_id, timeout=15 * 60
+    )
+    for f in form.fields[:5]:
+        limit = max(1, min(f.max_length, TEXT_INPUT_MAX))
+        modal.add_item(
+            discord.ui.TextInput(
+                label=f.label[:MODAL_LABEL_MAX] or f.name,
+                custom_id=f.name,
+                style=discord.TextStyle.paragraph if f.multiline else discord.TextStyle.short,
+                required=f.required,
+                max_length=limit,
+                default=f.value[:limit] or None,
+            )
+        )
+    return modal
+
+
+def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
+    """The submitted text inputs, whether in action rows or labels."""
+    out: dict[str, str] = {}
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for c in items:
+            if c.get("type") == 4 and "custom_id" in c:
+                out[str(c["custom_id"])] = str(c.get("value") or "")
+            if isinstance(c.get("components"), list):
+                walk(c["components"])
+            if isinstance(c.get("component"), dict):
+                walk([c["component"]])
+
+    walk(components)
+    return out
