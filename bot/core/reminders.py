@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -216,7 +216,7 @@ async def sync(
     ]
     await _insert_missing(s, new)
     pending = Delivery.status == DeliveryStatus.PENDING
-    table = Delivery.__table__
+    table = cast(Table, Delivery.__table__)
     if moved:
         await s.execute(
             update(table)
