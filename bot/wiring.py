@@ -20,6 +20,7 @@ from cogs.prompt_schedule import PromptScheduleCog
 from cogs.prompts import PromptsCog
 from cogs.rules import RulesCog
 from cogs.schedule import ScheduleCog
+from cogs.session import SessionCog
 from cogs.support import SupportCog
 from storage.db import make_engine, make_sessions, migrate
 
@@ -33,6 +34,7 @@ def all_cogs() -> list[Cog]:
         PromptsCog(),
         SupportCog(),
         PrivacyCog(),
+        SessionCog(),
         MentorCog(),
         ConsultCog(),
         ScheduleCog(),

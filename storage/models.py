@@ -322,6 +322,37 @@ class Consult(Base):
     Acknowledge button (the ID itself is never stored); cleared once acknowledged."""
 
 
+class CircleSession(Base):
+    """A meeting being run in the circle format: who holds the talking piece, and since when."""
+
+    __tablename__ = "circle_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(
+        ForeignKey("circles.id", ondelete="CASCADE"), unique=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    run_by_role: Mapped[str] = mapped_column(String(16))
+    minutes: Mapped[int] = mapped_column(Integer)
+    rounds: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    turn_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SessionSeat(Base):
+    """One person in a running session's speaking order."""
+
+    __tablename__ = "session_seats"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_session_seat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("circle_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64))
+
+
 PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Circle, "created_by"),
     (Membership, "user_id"),
@@ -337,5 +368,7 @@ PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Attendance, "user_id"),
     (Consult, "asker_id"),
     (Consult, "mentor_id"),
+    (CircleSession, "started_by"),
+    (SessionSeat, "user_id"),
 )
 """Every column that can name a person: forget-me and its test walk this list."""

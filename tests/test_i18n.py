@@ -37,6 +37,7 @@ async def test_a_spanish_circle_gets_spanish_messages(db_url: str) -> None:
         await h.run("organizer", '/circle create "Círculo martes" leader:@lee language:es')
         await h.run("lee", "/circle add @ana")
         assert any("[DM ana] Te damos la bienvenida a Círculo martes" in line for line in h.out)
+        assert any("[button: Leer los acuerdos → /circle rules show circle:#1]" in x for x in h.out)
         assert any("Acepto los acuerdos del círculo" in line for line in h.out)
         r = await h.run("ana", "/circle resources")
         assert r.text.startswith("Si estás en peligro") and "988" in r.text

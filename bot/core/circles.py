@@ -190,14 +190,19 @@ async def welcome(sc: Scope, circle: Circle, m: Membership) -> None:
     lang = circle.language
     text = translate(
         N_(
-            "Welcome to {circle}. Please read the ground rules pinned in the circle's channel "
-            "and agree to them; then you can post there. Crisis and support lines: "
-            "/circle resources."
+            "Welcome to {circle}. Please read the ground rules (the button below, or /circle "
+            "rules show) and agree to them; then you can post in the circle's channel. Crisis "
+            "and support lines: /circle resources."
         ),
         lang,
         circle=circle.name,
     )
-    buttons = (rules.agree_button(circle, current.version),) if current and not agreed else ()
+    buttons: tuple[Button, ...] = ()
+    if current and not agreed:
+        read = Button(
+            translate(N_("Read the ground rules"), lang), f"rules show circle:#{circle.id}"
+        )
+        buttons = (read, rules.agree_button(circle, current.version))
     await sc.port.dm(sc.workspace, m.user_id, Message(text, buttons))
 
 

@@ -21,16 +21,18 @@ from storage.models import (
     Attendance,
     Base,
     Circle,
+    CircleSession,
     Delivery,
     DeliveryReceipt,
     Meeting,
     Membership,
     Rsvp,
     RuleAgreement,
+    SessionSeat,
     Status,
 )
 
-DELETE = (Membership, RuleAgreement, Rsvp, Attendance, DeliveryReceipt, Delivery)
+DELETE = (Membership, RuleAgreement, Rsvp, Attendance, DeliveryReceipt, Delivery, SessionSeat)
 """Tables whose rows about a person exist only for that person."""
 
 
@@ -44,6 +46,10 @@ def _in_workspace(model: type[Base], platform: str, workspace: str) -> Any:
         return Circle.id.in_(ids)
     if model is Attendance:
         return Attendance.meeting_id.in_(select(Meeting.id).where(Meeting.circle_id.in_(ids)))
+    if model is SessionSeat:
+        return SessionSeat.session_id.in_(
+            select(CircleSession.id).where(CircleSession.circle_id.in_(ids))
+        )
     if model is DeliveryReceipt:
         return DeliveryReceipt.delivery_id.in_(
             select(Delivery.id).where(Delivery.circle_id.in_(ids))

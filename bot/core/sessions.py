@@ -1,0 +1,246 @@
+"""The circle format in chat: opening bell, rounds with a talking piece and a per-person timer,
+closing bell, and the meeting recorded (who ran it, who took part) when it ends.
+
+Only positions and IDs are kept while a session runs; nothing anyone says is seen or stored.
+The per-turn timer is a ledger delivery, so a restart does not lose it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import ledger, meetings, schedules
+from bot.core.errors import UserError
+from bot.core.schedules import Occurrence
+from bot.core.scope import Scope
+from bot.i18n import N_, translate
+from bot.port import Button, Message
+from storage import repos
+from storage.models import (
+    Circle,
+    CircleSession,
+    DeliveryStatus,
+    Membership,
+    Role,
+    SessionSeat,
+)
+
+TIMER = "session-timer"
+
+
+async def running(s: AsyncSession, circle_id: int) -> CircleSession | None:
+    stmt = select(CircleSession).where(CircleSession.circle_id == circle_id)
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def seats(s: AsyncSession, session_id: int) -> list[str]:
+    stmt = select(SessionSeat).where(SessionSeat.session_id == session_id)
+    return [r.user_id for r in sorted((await s.execute(stmt)).scalars(), key=lambda r: r.position)]
+
+
+def _t(circle: Circle, message: str, **values: object) -> str:
+    return translate(message, circle.language, **values)
+
+
+async def start(
+    sc: Scope, circle: Circle, m: Membership | None, minutes: int, rounds: int
+) -> CircleSession:
+    """Ring the opening bell and hand the talking piece to the first person."""
+    if await running(sc.session, circle.id):
+        raise UserError(
+            N_("A session is already running in {circle}. Close it with /circle session end."),
+            circle=circle.name,
+        )
+    people = [
+        x.user_id
+        for x in await repos.memberships(sc.session, circle.id)
+        if x.role in (Role.MEMBER, Role.LEADER)
+    ]
+    if not people:
+        raise UserError(N_("{circle} has no members yet."), circle=circle.name)
+    now = sc.now()
+    run = CircleSession(
+        circle_id=circle.id,
+        started_at=now,
+        started_by=sc.actor,
+        run_by_role=m.role if m is not None else Role.LEADER,
+        minutes=minutes,
+        rounds=rounds,
+        round=1,
+        position=0,
+        turn_started_at=now,
+    )
+    sc.session.add(run)
+    await sc.session.flush()
+    sc.session.add_all(
+        SessionSeat(session_id=run.id, position=i, user_id=u) for i, u in enumerate(people)
+    )
+    await _post(
+        sc,
+        circle,
+        _t(
+            circle,
+            N_(
+                "Opening bell. The circle begins: {n} people, {rounds} round(s), about {minutes} "
+                "minutes each. One person speaks at a time while everyone listens; anyone can "
+                "pass."
+            ),
+            n=len(people),
+            rounds=rounds,
+            minutes=minutes,
+        ),
+    )
+    await _turn(sc, circle, run, people)
+    repos.audit(sc.session, now, circle.id, sc.actor, "session.start")
+    return run
+
+
+async def advance(sc: Scope, circle: Circle, *, passing: bool, is_leader: bool) -> str | None:
+    """Move the talking piece on. Returns who holds it now (None when the rounds are done)."""
+    run = await running(sc.session, circle.id)
+    if run is None:
+        raise UserError(
+            N_(
+                "No session is running in {circle}. A leader starts one with /circle session start."
+            ),
+            circle=circle.name,
+        )
+    order = await seats(sc.session, run.id)
+    holder = order[run.position] if run.position < len(order) else None
+    if passing and sc.actor != holder:
+        raise UserError(N_("Only the person holding the talking piece can pass."))
+    if not passing and sc.actor != holder and not is_leader:
+        raise UserError(
+            N_("Only the person holding the talking piece, or a leader, can move it on.")
+        )
+    await ledger.cancel(sc.session, circle.id, kind_prefix=TIMER)
+    if passing and holder:
+        await _post(sc, circle, _t(circle, N_("{person} passes."), person=sc.port.mention(holder)))
+    run.position += 1
+    if run.position >= len(order):
+        if run.round >= run.rounds:
+            await _post(
+                sc,
+                circle,
+                _t(
+                    circle,
+                    N_(
+                        "That was the last turn. A leader closes the circle with /circle session "
+                        "end."
+                    ),
+                ),
+            )
+            run.position = len(order)
+            return None
+        run.round, run.position = run.round + 1, 0
+    run.turn_started_at = sc.now()
+    await _turn(sc, circle, run, order)
+    return order[run.position]
+
+
+async def end(sc: Scope, circle: Circle) -> int:
+    """Ring the closing bell and record the meeting. Returns how many people took part."""
+    run = await running(sc.session, circle.id)
+    if run is None:
+        raise UserError(N_("No session is running in {circle}."), circle=circle.name)
+    order = await seats(sc.session, run.id)
+    await ledger.cancel(sc.session, circle.id, kind_prefix=TIMER)
+    occurrence = await _occurrence(sc.session, circle, run.started_at)
+    meeting = await meetings.record_attendance(
+        sc.session, circle, occurrence, order, sc.now(), run.run_by_role
+    )
+    meeting.run_by_role = run.run_by_role
+    await sc.session.delete(run)
+    await _post(
+        sc,
+        circle,
+        _t(
+            circle,
+            N_(
+                "Closing bell. Thank you for listening and for sharing. What was said here stays "
+                "here. Support between meetings: /circle resources."
+            ),
+        ),
+    )
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, "session.end")
+    return len(order)
+
+
+async def _occurrence(s: AsyncSession, circle: Circle, started: datetime) -> Occurrence:
+    """The scheduled meeting this session belongs to (within 6 hours), else one of its own."""
+    loaded = await schedules.load(s, circle.id)
+    if loaded is not None:
+        window = timedelta(hours=6)
+        near = schedules.occurrences(
+            loaded.rule, loaded.exceptions, started - window, started + window
+        )
+        if near:
+            return min(near, key=lambda o: abs(o.start - started))
+    local = schedules.to_local(started, schedules.zone_of(circle.timezone))
+    return Occurrence(started, started, local)
+
+
+async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str]) -> None:
+    holder = order[run.position]
+    text = _t(
+        circle,
+        N_(
+            "Round {round} of {rounds}: the talking piece is with {person} (about {minutes} "
+            "minutes). When you are done, press Done; you can also pass."
+        ),
+        round=run.round,
+        rounds=run.rounds,
+        person=sc.port.mention(holder),
+        minutes=run.minutes,
+    )
+    buttons = (
+        Button(_t(circle, N_("Done")), f"session next circle:#{circle.id}", "primary"),
+        Button(_t(circle, N_("Pass")), f"session pass circle:#{circle.id}"),
+    )
+    await _post(sc, circle, text, buttons)
+    await ledger.enqueue(
+        sc.session,
+        circle.id,
+        run.turn_started_at,
+        f"{TIMER}:{run.round}:{run.position}",
+        run.turn_started_at + timedelta(minutes=run.minutes),
+        target_id=holder,
+    )
+
+
+async def _post(sc: Scope, circle: Circle, text: str, buttons: tuple[Button, ...] = ()) -> None:
+    if circle.channel_id:
+        await sc.port.post(sc.workspace, circle.channel_id, Message(text, buttons))
+
+
+async def _timer(job: ledger.Job) -> DeliveryStatus:
+    """A gentle time note to the person holding the piece, if they still hold it."""
+    d = job.delivery
+    async with job.core.sessions() as s:
+        circle = await s.get(Circle, d.circle_id)
+        run = await running(s, d.circle_id)
+        turn = f"{run.round}:{run.position}" if run else None
+        if circle is None or run is None or turn != job.kind_detail or not circle.channel_id:
+            return DeliveryStatus.SKIPPED
+    port = job.core.port(circle.platform)
+    holder = d.target_id or ""
+    text = _t(
+        circle,
+        N_(
+            "{person}, that is about {minutes} minutes. Finish your thought whenever you are ready."
+        ),
+        person=port.mention(holder),
+        minutes=run.minutes,
+    )
+    channel = circle.channel_id
+    await job.once(
+        channel,
+        lambda key: port.post(circle.workspace_id, channel, Message(text), key=key),
+    )
+    return DeliveryStatus.SENT
+
+
+ledger.register(TIMER, _timer)
