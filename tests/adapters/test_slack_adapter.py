@@ -61,6 +61,14 @@ def agree_button_message(w: SlackWorld, user: str) -> Message:
     return found[-1]
 
 
+def agree_button(w: SlackWorld, user: str) -> tuple[Message, str]:
+    """The welcome DM and the action ID of its agree button."""
+    message = agree_button_message(w, user)
+    values = [b["value"] for b in message.buttons()]
+    index = next(i for i, v in enumerate(values) if v.startswith("rules agree"))
+    return message, f"ck_run:{index}"
+
+
 async def test_manifest_scopes_are_the_adapter_scopes() -> None:
     assert manifest_bot_scopes() == frozenset(BOT_SCOPES)
     assert not any("history" in s and s != "im:history" for s in BOT_SCOPES)
@@ -84,7 +92,7 @@ async def test_create_private_channel_members_join_after_agreeing(w: SlackWorld)
     # Ana cannot see the channel's rules message; she agrees from her welcome DM.
     with pytest.raises(AssertionError):
         await w.driver.click(ana, rules, render.BUTTON_ACTION + ":0")
-    agreed = await w.press(ana, agree_button_message(w, ana), "ck_run:0")
+    agreed = await w.press(ana, *agree_button(w, ana))
     assert "You agreed to version 1" in agreed.text and agreed.ephemeral
     assert ana in channel.members
     assert w.fake.violations == []
@@ -93,12 +101,12 @@ async def test_create_private_channel_members_join_after_agreeing(w: SlackWorld)
 async def test_rules_edit_modal_with_validation_errors(w: SlackWorld) -> None:
     c = await create_circle(w)
     org, lee, _maya, channel_id = c.org, c.lee, c.maya, c.channel
-    await w.press(lee, agree_button_message(w, lee), "ck_run:0")
+    await w.press(lee, *agree_button(w, lee))
     assert lee in w.fake.channels[channel_id].members
     ana = w.person("ana")
     added = await w.circle(lee, f"add {w.tag(ana)}", channel=channel_id)
     assert "Added" in added.text, added.text
-    await w.press(ana, agree_button_message(w, ana), "ck_run:0")
+    await w.press(ana, *agree_button(w, ana))
     assert ana in w.fake.channels[channel_id].members
 
     await w.circle_modal(lee, "rules edit", channel=channel_id)
@@ -142,7 +150,7 @@ async def test_a_rate_limited_call_is_retried(w: SlackWorld) -> None:
     c = await create_circle(w)
     _org, lee, _maya, channel_id = c.org, c.lee, c.maya, c.channel
     w.fake.fail_next("conversations.invite", status=429, retry_after=0)
-    await w.press(lee, agree_button_message(w, lee), "ck_run:0")
+    await w.press(lee, *agree_button(w, lee))
     assert lee in w.fake.channels[channel_id].members
     assert [c.status for c in w.fake.calls_to("conversations.invite")][-2:] == [429, 200]
 
@@ -374,7 +382,7 @@ async def test_commands_are_acknowledged_before_the_work_is_done(w: SlackWorld) 
 async def test_buttons_and_forms_over_socket_mode(db_url: str) -> None:
     async with SlackWorld(db_url, socket_mode=True) as w:
         c = await create_circle(w)
-        agreed = await w.press(c.lee, agree_button_message(w, c.lee), "ck_run:0")
+        agreed = await w.press(c.lee, *agree_button(w, c.lee))
         assert "You agreed" in agreed.text and c.lee in w.fake.channels[c.channel].members
         await w.circle_modal(c.lee, "prompt add writing", channel=c.channel)
         (modal,) = w.fake.open_modals(c.lee)
@@ -417,9 +425,9 @@ async def test_reminders_with_rsvp_buttons(w: SlackWorld) -> None:
     scheduling.attach(w.core)
     c = await create_circle(w)
     ana = w.person("ana")
-    await w.press(c.lee, agree_button_message(w, c.lee), "ck_run:0")
+    await w.press(c.lee, *agree_button(w, c.lee))
     await w.circle(c.lee, f"add {w.tag(ana)}", channel=c.channel)
-    await w.press(ana, agree_button_message(w, ana), "ck_run:0")
+    await w.press(ana, *agree_button(w, ana))
     await w.circle(c.lee, "notify channel", channel=c.channel)
     reply = await w.circle(
         c.lee, "schedule set day:tuesday time:19:00 timezone:Europe/Madrid", channel=c.channel
