@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bot.commands.spec import OptType
-from bot.config import Environment, FileSettings, Settings
+from bot.config import ConfigError, Environment, FileSettings, Settings
 from bot.core.clock import ManualClock
 from bot.core.runtime import Core
 from bot.platforms.discord import DiscordAdapter, config_from
@@ -45,6 +45,7 @@ from tests.fakes.discord_api import (
 )
 
 WAIT = 10.0
+AGREE = "I agree to the ground rules"
 
 
 class World:
@@ -201,7 +202,7 @@ async def test_create_gives_a_channel_only_members_can_see(world: World) -> None
     assert [b["label"] for b in buttons_of(rules)]
 
     # the leader agrees, then adds Alice from the circle channel
-    ia = await world.press(world.lee, rules, buttons_of(rules)[0]["label"])
+    ia = await world.press(world.lee, rules, AGREE)
     assert ia.ephemeral and "You agreed" in ia.text()
     assert fake.can_send(channel, world.lee)
     assert fake.has_permission(channel, world.lee, P.MANAGE_MESSAGES)
@@ -215,7 +216,10 @@ async def test_create_gives_a_channel_only_members_can_see(world: World) -> None
     # Alice was welcomed by DM; agreeing there (a button in a DM) lets her post
     [welcome] = fake.dm_messages(world.alice)
     assert "Welcome to Tuesday Circle" in welcome["content"]
-    ia = await world.press(world.alice, welcome, buttons_of(welcome)[0]["label"])
+    # a DM has no server, so its buttons name it; the command itself rides in the custom_id
+    agree_id = next(b["custom_id"] for b in buttons_of(welcome) if b["label"] == AGREE)
+    assert agree_id.startswith(f"ck:g:{fake.guild_id}:rules agree version:1 circle:#")
+    ia = await world.press(world.alice, welcome, AGREE)
     assert "You agreed" in ia.text()
     assert fake.can_send(channel, world.alice)
     fake.user_posts(channel, world.alice, "hello")
@@ -236,10 +240,10 @@ def fake_texts(message: dict[str, Any]) -> list[str]:
 
 async def _circle_with_alice(world: World) -> str:
     channel = await world.create_circle()
-    await world.press(world.lee, world.rules_message(channel), "I agree to the ground rules")
+    await world.press(world.lee, world.rules_message(channel), AGREE)
     await world.run(world.lee, "circle add", channel, member=world.alice)
     [welcome] = world.fake.dm_messages(world.alice)
-    await world.press(world.alice, welcome, buttons_of(welcome)[0]["label"])
+    await world.press(world.alice, welcome, AGREE)
     return channel
 
 
@@ -427,3 +431,59 @@ def test_invite_url_has_exactly_the_needed_permissions(monkeypatch: pytest.Monke
     assert "administrator" not in named and "manage_guild" not in named
     assert {"manage_channels", "manage_roles", "pin_messages", "send_messages"} <= named
     assert re.fullmatch(r"\d+", query["permissions"][0])
+
+
+async def test_many_choices_autocomplete_and_private_posts_go_by_dm(world: World) -> None:
+    fake = world.fake
+    channel = await _circle_with_alice(world)
+    # more choices than fit Discord's size budget are offered while typing instead
+    kinds = await fake.autocomplete(world.lee, channel, "circle prompt post", "kind", "wr")
+    assert [c["value"] for c in kinds] == ["writing"]
+    # a private message outside any command of that person's arrives as a DM
+    await world.adapter.port.post_private(fake.guild_id, channel, world.alice, Message("Only you"))
+    assert fake.dm_messages(world.alice)[-1]["content"] == "Only you"
+    fake.assert_clean()
+
+
+async def test_sharded_bot_connects_every_shard(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = world.fake
+    await world.adapter.stop()
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "2")
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "0,1")
+    await world.start_bot()
+    shards = sorted(tuple(i["shard"]) for i in fake.identifies if "shard" in i)
+    assert shards == [(0, 2), (1, 2)]
+    channel = await world.create_circle()  # the shard that owns the guild gets its interactions
+    assert fake.can_view(channel, world.lee)
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "2")
+    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS"):
+        config_from(world.core)
+
+
+async def test_consult_form_reaches_the_mentor_who_acknowledges_by_button(world: World) -> None:
+    fake = world.fake
+    mentor = fake.add_member("maria")
+    ia = await world.run(
+        world.organizer, "circle create", name="Sunday Circle", leader=world.lee, mentor=mentor
+    )
+    assert "Created the circle" in ia.text()
+    channel = str(fake.channel_by_name("circle-sunday-circle")["id"])  # type: ignore[index]
+    await world.run(world.lee, "circle add", channel, member=world.alice)
+    # no text given: a modal asks for it; the words go to the mentor's DMs only
+    ia = await world.run(world.alice, "circle consult", channel)
+    assert ia.modal is not None
+    sub = await fake.submit_modal(world.alice, {"message": "I am struggling this week"})
+    await sub.wait_done(WAIT)
+    assert sub.ephemeral
+    [request] = [m for m in fake.dm_messages(mentor) if "struggling" in m["content"]]
+    assert not any("struggling" in (m["content"] or "") for m in fake.messages_in(channel))
+    ack = await world.press(mentor, request, "Acknowledge")
+    assert ack.ephemeral
+    await fake.wait_for(
+        lambda: any("has seen the consult" in m["content"] for m in fake.dm_messages(world.alice)),
+        WAIT,
+        "the asker to hear back",
+    )
+    fake.assert_clean()

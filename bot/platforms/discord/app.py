@@ -302,6 +302,10 @@ class DiscordAdapter:
                 await interaction.response.send_message(text, ephemeral=True)
         except discord.HTTPException as exc:
             log.warning("discord could not answer id=%s code=%s", interaction.id, exc.code)
+        except Exception as exc:  # shutting down, network gone: nothing more to do
+            log.warning(
+                "discord could not answer id=%s error=%s", interaction.id, type(exc).__name__
+            )
 
     def _invocation(
         self, interaction: discord.Interaction[Any], workspace: str | None = None
@@ -352,7 +356,7 @@ class DiscordAdapter:
         if decoded is None or decoded.kind != "button":
             await self._fallback(interaction, STALE_BUTTON)
             return
-        inv = self._invocation(interaction)
+        inv = self._invocation(interaction, decoded.workspace)
         if inv is None:
             await self._fallback(interaction, GUILD_ONLY)
             return

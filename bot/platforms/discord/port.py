@@ -223,7 +223,10 @@ class DiscordPort:
             granted.append(channel)
 
     # -- messages -------------------------------------------------------------------------
-    async def _send(self, channel: str, message: Message, key: str | None) -> str:
+    async def _send(
+        self, channel: str, message: Message, key: str | None, *, workspace: str | None = None
+    ) -> str:
+        """Post ``message``; ``workspace`` goes into button IDs (for DMs, which have no guild)."""
         text = message.text or ""
         if len(text) <= CONTENT_MAX:
             pieces: list[tuple[str | None, discord.Embed | None]] = [(text, None)]
@@ -235,7 +238,7 @@ class DiscordPort:
         for i, (content, embed) in enumerate(pieces):
             last = i == len(pieces) - 1
             nonce = nonce_for(f"{key}#{i}") if key is not None else None
-            view = view_for(message.buttons, timeout=None) if last else None
+            view = view_for(message.buttons, timeout=None, workspace=workspace) if last else None
             file = file_for(message.file) if last else None
 
             async def send(
@@ -290,7 +293,7 @@ class DiscordPort:
     ) -> str:
         try:
             channel = await self._dm_channel(user)
-            return await self._send(channel, message, key)
+            return await self._send(channel, message, key, workspace=workspace)
         except PlatformError as err:
             if err.code != "50007":
                 raise

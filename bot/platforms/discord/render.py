@@ -24,6 +24,7 @@ CONTENT_MAX = 2000
 EMBED_MAX = 4096
 CUSTOM_ID_MAX = 100
 BUTTON_PREFIX = "ck:b:"
+GUILD_BUTTON_PREFIX = "ck:g:"  # ck:g:<guild id>:<command>, for buttons in DMs (no guild there)
 FORM_PREFIX = "ck:f:"
 LABEL_MAX = 80
 MODAL_TITLE_MAX = 45
@@ -45,7 +46,11 @@ def nonce_for(key: str) -> str:
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
-def button_id(command: str) -> str | None:
+def button_id(command: str, workspace: str | None = None) -> str | None:
+    if workspace is not None:
+        custom_id = f"{GUILD_BUTTON_PREFIX}{workspace}:{command}"
+        if len(custom_id) <= CUSTOM_ID_MAX:
+            return custom_id
     custom_id = BUTTON_PREFIX + command
     return custom_id if len(custom_id) <= CUSTOM_ID_MAX else None
 
@@ -60,11 +65,17 @@ class Decoded:
     kind: str  # "button" or "form"
     command: str
     fixed: dict[str, str]
+    workspace: str | None = None
 
 
 def decode(custom_id: str) -> Decoded | None:
     if custom_id.startswith(BUTTON_PREFIX):
         return Decoded("button", custom_id[len(BUTTON_PREFIX) :], {})
+    if custom_id.startswith(GUILD_BUTTON_PREFIX):
+        guild, _, command = custom_id[len(GUILD_BUTTON_PREFIX) :].partition(":")
+        if guild.isdigit() and command:
+            return Decoded("button", command, {}, guild)
+        return None
     if custom_id.startswith(FORM_PREFIX):
         try:
             command, fixed = json.loads(custom_id[len(FORM_PREFIX) :])
@@ -75,7 +86,9 @@ def decode(custom_id: str) -> Decoded | None:
     return None
 
 
-def view_for(buttons: tuple[Button, ...], *, timeout: float | None = 1.0) -> discord.ui.View | None:
+def view_for(
+    buttons: tuple[Button, ...], *, timeout: float | None = 1.0, workspace: str | None = None
+) -> discord.ui.View | None:
     """Buttons as a view; each carries its command. A button whose command does not fit in a
     custom_id is left out (and logged): it could not survive a restart.
 
@@ -86,7 +99,7 @@ def view_for(buttons: tuple[Button, ...], *, timeout: float | None = 1.0) -> dis
     view = discord.ui.View(timeout=timeout)
     seen: set[str] = set()
     for b in buttons[:MAX_BUTTONS]:
-        custom_id = button_id(b.command)
+        custom_id = button_id(b.command, workspace)
         if custom_id is None or custom_id in seen:
             log.warning("discord button left out length=%d", len(b.command))
             continue
