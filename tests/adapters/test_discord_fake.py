@@ -440,3 +440,53 @@ def test_spec_is_loaded_when_present() -> None:
     schema = spec.body_schema("POST", "/channels/{channel_id}/messages", "application/json")
     assert spec.check(schema, {"content": "x", "nonce": "a", "enforce_nonce": True}) == []
     assert spec.check(schema, {"content": "x", "bogus": 1})
+
+
+async def test_component_updates_deferrals_and_followups(fake: FakeDiscord) -> None:
+    """Callback types 6 (deferred update) and 7 (update message), edits of @original and
+    followups, as discord.py sends them."""
+    client = _Bot()
+
+    class Counter(discord.ui.View):
+        def __init__(self) -> None:
+            super().__init__(timeout=None)
+
+        @discord.ui.button(label="Add one", custom_id="count:add")
+        async def add(
+            self, interaction: discord.Interaction, button: discord.ui.Button[Counter]
+        ) -> None:
+            assert interaction.message is not None
+            n = int(interaction.message.content.split()[-1]) + 1
+            await interaction.response.edit_message(content=f"Count {n}")  # type 7
+
+        @discord.ui.button(label="Later", custom_id="count:later")
+        async def later(
+            self, interaction: discord.Interaction, button: discord.ui.Button[Counter]
+        ) -> None:
+            await interaction.response.defer()  # type 6
+            await interaction.edit_original_response(content="Count 100")
+            await interaction.followup.send("Done", ephemeral=True)
+
+    async def setup_hook() -> None:
+        client.add_view(Counter())
+
+    client.setup_hook = setup_hook  # type: ignore[method-assign]
+    task = await _start(fake, client)
+    try:
+        channel = client.get_channel(int(fake.general_channel_id))
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("Count 0", view=Counter())
+        alice = fake.add_member("alice")
+        ia = await fake.press_button(alice, str(sent.id), "count:add")
+        await ia.wait_done(WAIT)
+        assert ia.response_types == [7]
+        assert fake.messages_in(fake.general_channel_id)[-1]["content"] == "Count 1"
+        ia = await fake.press_button(alice, str(sent.id), label="Later")
+        await fake.wait_for(lambda: len(ia.followups) == 1, WAIT, "the followup")
+        assert ia.response_types == [6]
+        assert fake.messages_in(fake.general_channel_id)[-1]["content"] == "Count 100"
+        assert ia.followups[0]["flags"] & EPHEMERAL and ia.followups[0]["content"] == "Done"
+        # Discord refuses a second answer to the same interaction
+        assert not fake.violations
+    finally:
+        await _stop(client, task)

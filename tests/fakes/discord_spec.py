@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -152,22 +153,40 @@ class DiscordSpec:
                 additional = a
         return props, required, additional
 
-    def check(self, schema: Any, value: Any, where: str = "body", depth: int = 0) -> list[str]:
+    def check(
+        self,
+        schema: Any,
+        value: Any,
+        where: str = "body",
+        depth: int = 0,
+        ignore: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """Problems with ``value`` against ``schema``: unknown keys, missing required
         keys, wrong kind of value, values outside an enum. Types are compared loosely
-        (Discord accepts snowflakes and permission integers as strings)."""
+        (Discord accepts snowflakes and permission integers as strings). Problems for which
+        ``ignore`` says yes are dropped where they arise (before alternatives are compared)."""
+        found = self._check(schema, value, where, depth, ignore)
+        return [e for e in found if not (ignore and ignore(e))]
+
+    def _check(
+        self, schema: Any, value: Any, where: str, depth: int, ignore: Callable[[str], bool] | None
+    ) -> list[str]:
         if depth > 40:
             return []
         s = self.resolve(schema)
         errors: list[str] = []
         for key in ("oneOf", "anyOf"):
             if key in s:
-                alternatives = [self.check(alt, value, where, depth + 1) for alt in s[key]]
+                alternatives = [self.check(alt, value, where, depth + 1, ignore) for alt in s[key]]
                 if alternatives and all(alternatives):
-                    errors.extend(min(alternatives, key=len))
+                    # report the closest alternative of the right kind (not "expected null")
+                    kind_ok = [
+                        a for a in alternatives if not a[0].startswith(f"{where}: expected ")
+                    ]
+                    errors.extend(min(kind_ok or alternatives, key=len))
         if "allOf" in s and not isinstance(value, dict):
             for part in s["allOf"]:
-                errors.extend(self.check(part, value, where, depth + 1))
+                errors.extend(self.check(part, value, where, depth + 1, ignore))
         types = s.get("type")
         if types is not None:
             type_list = types if isinstance(types, list) else [types]
@@ -189,9 +208,9 @@ class DiscordSpec:
             if props is not None:
                 for k, v in value.items():
                     if k in props:
-                        errors.extend(self.check(props[k], v, f"{where}.{k}", depth + 1))
+                        errors.extend(self.check(props[k], v, f"{where}.{k}", depth + 1, ignore))
                     elif isinstance(additional, dict):
-                        errors.extend(self.check(additional, v, f"{where}.{k}", depth + 1))
+                        errors.extend(self.check(additional, v, f"{where}.{k}", depth + 1, ignore))
                     elif additional is True:
                         continue
                     else:
@@ -201,7 +220,7 @@ class DiscordSpec:
                         errors.append(f"{where}: missing required key {r!r}")
         if isinstance(value, list) and "items" in s:
             for i, item in enumerate(value):
-                errors.extend(self.check(s["items"], item, f"{where}[{i}]", depth + 1))
+                errors.extend(self.check(s["items"], item, f"{where}[{i}]", depth + 1, ignore))
         return errors
 
 
