@@ -5,7 +5,9 @@ budget is a sliding window over the times requests really went out (``limit`` pe
 stretched by a small ``margin`` so that network jitter cannot make the platform count one too
 many. A burst therefore goes out at the platform's rate without a single 429; a 429 that still
 arrives (another client sharing the token, a smaller limit than configured) is honoured with
-``back_off(retry_after, key)``.
+``back_off(retry_after, key)``. ``slot(key)`` (an async context manager around the HTTP call)
+counts a request until its answer arrives, so even a request that reaches the platform late
+cannot crowd a window.
 
 Defaults match Discord (50 requests/s per bot; about 5 messages per 5 s per channel); Slack uses
 ``Pacer(limit=1, period=1.0, ...)`` per channel. Adapters wrap each HTTP call in ``acquire``.
@@ -16,24 +18,40 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+
+INFLIGHT = float("inf")
+POLL = 0.005
+
+
+class _Entry:
+    """One request in a window: when it was sent, or (with ``slot``) when its answer came."""
+
+    __slots__ = ("t",)
+
+    def __init__(self, t: float) -> None:
+        self.t = t
 
 
 @dataclass
 class _Window:
     limit: int
     period: float
-    sent: deque[float] = field(default_factory=deque)
+    sent: deque[_Entry] = field(default_factory=deque)
     blocked_until: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def wait_time(self, now: float, span: float) -> float:
-        while self.sent and self.sent[0] <= now - span:
+        while self.sent and self.sent[0].t <= now - span:
             self.sent.popleft()
         wait = self.blocked_until - now
         if len(self.sent) >= self.limit:
-            wait = max(wait, self.sent[-self.limit] + span - now)
+            live = sorted(e.t for e in self.sent if e.t > now - span)
+            if len(live) >= self.limit:
+                oldest = live[len(live) - self.limit]
+                wait = max(wait, POLL if oldest == INFLIGHT else oldest + span - now)
         return max(wait, 0.0)
 
 
@@ -88,20 +106,39 @@ class Pacer:
             await self.sleep(wait)
 
     async def acquire(self, key: str | None = None) -> None:
-        """Wait for room under the per-key budget, then the global one; count the request."""
+        """Wait for room under the per-key budget, then the global one; count the request as
+        sent now."""
+        for entry in await self._take(key):
+            entry.t = self.clock()
+
+    @asynccontextmanager
+    async def slot(self, key: str | None = None) -> AsyncIterator[None]:
+        """Like ``acquire``, but the request counts until its answer arrives: exact however
+        late the request reaches the platform (event-loop stalls, slow connections)."""
+        entries = await self._take(key)
+        try:
+            yield
+        finally:
+            done = self.clock()
+            for entry in entries:
+                entry.t = done
+
+    async def _take(self, key: str | None) -> list[_Entry]:
         if key is None or self._key_limit is None:
             async with self._global.lock:
                 await self._pass(self._global)
-                self._global.sent.append(self.clock())
-            return
+                entry = _Entry(INFLIGHT)
+                self._global.sent.append(entry)
+            return [entry]
         win = self._key(key)
         async with win.lock:
             await self._pass(win)
             async with self._global.lock:
                 await self._pass(self._global)
-                now = self.clock()
-                self._global.sent.append(now)
-            win.sent.append(now)
+                entry, mine = _Entry(INFLIGHT), _Entry(INFLIGHT)
+                self._global.sent.append(entry)
+            win.sent.append(mine)
+        return [entry, mine]
 
     def back_off(self, retry_after: float, key: str | None = None) -> None:
         """The platform said 429: send nothing more (for this key, or at all) for a while."""

@@ -50,6 +50,7 @@ from storage.models import (
     Prompt,
     PromptSchedule,
     Role,
+    Schedule,
     Stage,
     Status,
 )
@@ -276,18 +277,37 @@ async def sync_circle(s: AsyncSession, core: Core, circle_id: int) -> SyncResult
     return await sync(s, core.clock.now(), horizon, [circle_id])
 
 
-async def materialise_all(core: Core) -> SyncResult:
-    """The periodic pass: every circle's deliveries up to the horizon."""
+async def materialise_all(core: Core, chunk: int = 2000) -> SyncResult:
+    """The periodic pass: every circle's deliveries up to the horizon, a chunk of circles per
+    transaction (short write locks, bounded memory)."""
     horizon = timedelta(days=core.settings.file.scheduler.horizon_days)
+    now = core.clock.now()
+    async with core.sessions() as s:
+        ids = list(
+            (await s.execute(select(Schedule.circle_id).order_by(Schedule.circle_id))).scalars()
+        )
+    added = moved = cancelled = 0
+    for part in _chunks(ids, chunk):
+        async with core.sessions() as s, s.begin():
+            r = await sync(s, now, horizon, part)
+        added, moved, cancelled = added + r.added, moved + r.moved, cancelled + r.cancelled
+    # Circles without a schedule (any more) keep no pending reminders or prompts.
     async with core.sessions() as s, s.begin():
-        result = await sync(s, core.clock.now(), horizon)
-    log.info(
-        "materialised added=%d moved=%d cancelled=%d",
-        result.added,
-        result.moved,
-        result.cancelled,
-    )
-    return result
+        orphans = select(Circle.id).where(Circle.id.not_in(select(Schedule.circle_id)))
+        result = await s.execute(
+            update(Delivery)
+            .where(
+                Delivery.circle_id.in_(orphans),
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.lease_owner.is_(None),
+                or_(*(Delivery.kind.startswith(k + ":") for k in KINDS)),
+            )
+            .values(status=DeliveryStatus.CANCELLED, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        cancelled += int(getattr(result, "rowcount", 0) or 0)
+    log.info("materialised added=%d moved=%d cancelled=%d", added, moved, cancelled)
+    return SyncResult(added, moved, cancelled)
 
 
 # -- wording -----------------------------------------------------------------------------------

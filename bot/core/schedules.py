@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateutil.rrule as dr
@@ -41,6 +42,7 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 _ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FORBIDDEN = ("DTSTART", "SECONDLY", "MINUTELY", "HOURLY", "BYSECOND", "BYMINUTE", "BYHOUR")
 _UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)", re.IGNORECASE)
+_PERIODIC = re.compile(r"FREQ=(WEEKLY|DAILY)(?:;INTERVAL=(\d+))?(?:;BYDAY=(MO|TU|WE|TH|FR|SA|SU))?")
 _SIMPLE = re.compile(r"FREQ=WEEKLY(?:;INTERVAL=(\d+))?;BYDAY=(MO|TU|WE|TH|FR|SA|SU)")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 SEARCH = timedelta(days=400)
@@ -113,9 +115,33 @@ class Rule:
                 rule = rule.replace(dtstart=start + periods * timedelta(days=days))
         return rule
 
+    @cached_property
+    def period(self) -> timedelta | None:
+        """For the common rules (every N days, or every N weeks on the first start's weekday)
+        the fixed local step between instances; None for anything else."""
+        match = _PERIODIC.fullmatch(self.rrule)
+        if not match:
+            return None
+        freq, interval, byday = match[1], int(match[2] or 1), match[3]
+        if freq == "DAILY":
+            return None if byday else timedelta(days=interval)
+        if byday and _ICAL_DAYS.index(byday) != self.first_local.weekday():
+            return None
+        return timedelta(weeks=interval)
+
     def local_between(self, start: datetime, end: datetime) -> list[datetime]:
         """Naive local instances in ``[start, end]`` (local wall clock)."""
-        return list(self.recurrence(start).between(start, end, inc=True))
+        step = self.period
+        if step is None:
+            return list(self.recurrence(start).between(start, end, inc=True))
+        first = self.first_local
+        k = max(0, -((first - start) // step))  # the first k with first + k * step >= start
+        out = []
+        at = first + k * step
+        while at <= end:
+            out.append(at)
+            at += step
+        return out
 
     def first_utc(self) -> datetime:
         return to_utc(self.first_local, self.zone)

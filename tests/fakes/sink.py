@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, deque
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -117,6 +118,9 @@ class SinkPort:
         self.too_many = 0
         self._session: aiohttp.ClientSession | None = None
 
+    def _paced(self, key: str) -> AbstractAsyncContextManager[None]:
+        return self.pacer.slot(key) if self.pacer is not None else nullcontext()
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -128,9 +132,10 @@ class SinkPort:
                 timeout=aiohttp.ClientTimeout(total=30),
             )
         for _ in range(self.retries):
-            if self.pacer is not None:
-                await self.pacer.acquire(key_of_rate)
-            async with self._session.post(self.url + path, json=body) as resp:
+            async with (
+                self._paced(key_of_rate),
+                self._session.post(self.url + path, json=body) as resp,
+            ):
                 data = await resp.json()
                 if resp.status == 429:
                     self.too_many += 1
