@@ -69,8 +69,10 @@ async def ours(n: int, db: str) -> None:
     due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
     t = time.perf_counter()
     await seed_circles(core, n, due + timedelta(hours=1), offsets="1h")
-    print(f"seeded {n} circles and materialised their reminders in "
-          f"{time.perf_counter() - t:.1f} s", flush=True)
+    print(
+        f"seeded {n} circles and materialised their reminders in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
     scheduler = Scheduler(core, attach(core))
     await scheduler.start(materialise_now=False)
     deadline = due.timestamp() + 3 * n / RATE + 60
@@ -129,8 +131,11 @@ async def common(n: int, tmp: Path, grace: int | None) -> None:
     due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
     for i in range(n):
         aps.add_job(common_send, "date", run_date=due, args=[i], id=f"reminder-{i}")
-    print(f"common approach: added {n} jobs to the SQLAlchemy job store in "
-          f"{time.perf_counter() - t:.1f} s", flush=True)
+    print(
+        f"common approach: added {n} jobs to the SQLAlchemy job store in "
+        f"{time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
     aps.resume()
     deadline = due.timestamp() + 5 * n / RATE + 60
     while len(sink.shown) + missed < n and time.time() < deadline:  # noqa: ASYNC110
