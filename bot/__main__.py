@@ -39,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     con.add_argument("--config", help="path to config.toml")
     con.add_argument("--script", help="run the lines of FILE and print the transcript")
     con.add_argument("--now", help="start the console clock at this ISO instant (default: now)")
+    con.add_argument("--files", help="save files the bot sends (calendar, chart, export) here")
     mig = sub.add_parser("migrate", help="bring the database to the newest schema")
     mig.add_argument("--config", help="path to config.toml")
     for name, module in EXTRA_COMMANDS.items():
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"circlekeeper: script {args.script!r} not found", file=sys.stderr)
             return 2
         lines = path.read_text(encoding="utf-8").splitlines()
-    return asyncio.run(_console(settings, lines, start))
+    files = Path(args.files) if getattr(args, "files", None) else None
+    return asyncio.run(_console(settings, lines, start, files))
 
 
 async def _migrate(settings: Settings) -> None:
@@ -124,13 +126,15 @@ async def _serve(settings: Settings) -> None:
         await core.engine.dispose()
 
 
-async def _console(settings: Settings, lines: list[str] | None, start: datetime | None) -> int:
+async def _console(
+    settings: Settings, lines: list[str] | None, start: datetime | None, files: Path | None
+) -> int:
     from bot.platforms.console.port import ConsolePort
     from bot.platforms.console.session import ConsoleSession, interactive, stdout_writer
 
     clock = ManualClock(start)
     core = await start_core(settings, clock)
-    port = ConsolePort(stdout_writer)
+    port = ConsolePort(stdout_writer, files_dir=files)
     core.ports["console"] = port
     attach(core)
     await materialise_all(core)

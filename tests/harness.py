@@ -13,6 +13,7 @@ from bot.core.clock import ManualClock
 from bot.core.runtime import Core
 from bot.platforms.console.port import ConsolePort
 from bot.platforms.console.session import ConsoleSession
+from bot.scheduling import attach
 from bot.wiring import build_router, start_core
 
 PEOPLE = ["organizer", "lee", "lena", "maya", "ana", "ben", "cara", "dev", "eve", "fay", "gus"]
@@ -37,6 +38,7 @@ class Harness:
         self.port = ConsolePort(self.out.append, PEOPLE)
         self.core.ports["console"] = self.port
         self.router = build_router(self.core)
+        self.dispatcher = attach(self.core)  # `:advance` runs what falls due, as in the console
         self.console = ConsoleSession(
             self.core, self.router, self.port, self.clock, self.out.append
         )

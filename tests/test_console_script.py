@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent / "scripts"
-LIBRARY_PROMPT = re.compile(r"(Prompt \([\w-]+, about )\d+ minutes\): .*")
+LIBRARY_PROMPT = re.compile(r"(\([\w-]+, about )\d+ minutes\): .*")
+SEAL = re.compile(r"seal:[\w-]+")
 
 
 def run_console(tmp_path: Path, script: Path) -> subprocess.CompletedProcess[str]:
@@ -37,11 +38,12 @@ def run_console(tmp_path: Path, script: Path) -> subprocess.CompletedProcess[str
 
 
 def normalise(text: str) -> str:
-    """Library prompts are chosen at random; everything else must match to the letter."""
-    return LIBRARY_PROMPT.sub(r"\1N minutes): <a library prompt>", text)
+    """Library prompts and anonymous seals are random; everything else must match exactly."""
+    text = LIBRARY_PROMPT.sub(r"\1N minutes): <a library prompt>", text)
+    return SEAL.sub("seal:<random>", text)
 
 
-@pytest.mark.parametrize("name", ["foundation"])
+@pytest.mark.parametrize("name", ["foundation", "meetings"])
 def test_transcript(tmp_path: Path, name: str) -> None:
     result = run_console(tmp_path, HERE / f"{name}.txt")
     assert result.returncode == 0, result.stderr

@@ -81,7 +81,7 @@ def render(data: ChartData, lang: str = "en") -> bytes:
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    pad = max((data.end - data.start) / 40, timedelta(days=1))
+    pad = max((data.end - data.start) / 40, timedelta(days=7))
     lo, hi = data.start - pad, data.end + pad
     top = max([p.expected for p in data.points] + [p.present for p in data.points] + [1])
     ymax = top * 1.3 + 0.5
@@ -101,7 +101,7 @@ def render(data: ChartData, lang: str = "en") -> bytes:
         )
     if data.points:
         xs = [date2num(p.when) for p in data.points]
-        width = max(min(3.0, (hi - lo).days / max(len(xs), 1) * 0.6), 0.5)
+        width = max(min(2.0, (hi - lo).days / max(len(xs), 1) * 0.4), 0.3)
         ax.bar(
             xs,
             [p.present for p in data.points],

@@ -107,7 +107,9 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
     scheduled: list[schedules.Occurrence] = []
     next_meeting = None
     if loaded is not None:
-        scheduled = schedules.occurrences(loaded.rule, loaded.exceptions, now - WINDOW, now)
+        # Meetings that have started by now (the end of the window is exclusive).
+        until = now + timedelta(microseconds=1)
+        scheduled = schedules.occurrences(loaded.rule, loaded.exceptions, now - WINDOW, until)
         upcoming = schedules.upcoming(loaded, now, 1)
         next_meeting = upcoming[0].start if upcoming else None
     keys = {o.key for o in scheduled}

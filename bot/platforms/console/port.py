@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.port import Access, Message
+from bot.port import Access, Attachment, Button, Message
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
 
@@ -22,8 +23,14 @@ class ConsolePort:
     platform = "console"
     workspace = "console"
 
-    def __init__(self, write: Callable[[str], None], people: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        people: list[str] | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
         self.write = write
+        self.files_dir = files_dir
         self.people: set[str] = set(people or [])
         self.channels: dict[str, dict[str, Access]] = {}
         self.pins: dict[str, list[str]] = {}
@@ -38,16 +45,34 @@ class ConsolePort:
     def meet(self, name: str) -> None:
         self.people.add(name)
 
-    def _show(self, where: str, message: Message) -> None:
-        lines = message.text.splitlines() or [""]
-        self.write(f"  [{where}] {lines[0]}")
+    def show(
+        self,
+        head: str,
+        indent: str,
+        text: str,
+        buttons: tuple[Button, ...] = (),
+        file: Attachment | None = None,
+    ) -> None:
+        """Print a message: its first line after ``head``, the rest, buttons and file indented."""
+        lines = text.splitlines() or [""]
+        self.write(head + lines[0])
         for line in lines[1:]:
-            self.write(f"  {' ' * (len(where) + 2)} {line}")
-        for b in message.buttons:
-            self.write(f"  {' ' * (len(where) + 2)} [button: {b.label} → /circle {b.command}]")
-        if message.file:
-            size = len(message.file.data)
-            self.write(f"  {' ' * (len(where) + 2)} [file: {message.file.filename}, {size} bytes]")
+            self.write(indent + line)
+        for b in buttons:
+            self.write(f"{indent}[button: {b.label} → /circle {b.command}]")
+        if file is not None:
+            saved = ""
+            if self.files_dir is not None:
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / Path(file.filename).name
+                path.write_bytes(file.data)
+                saved = f", saved as {path}"
+            self.write(f"{indent}[file: {file.filename}, {len(file.data)} bytes{saved}]")
+
+    def _show(self, where: str, message: Message) -> None:
+        self.show(
+            f"  [{where}] ", " " * (len(where) + 5), message.text, message.buttons, message.file
+        )
 
     async def create_private_channel(self, workspace: str, name: str, topic: str) -> str:
         channel = f"#{name}"

@@ -93,14 +93,7 @@ class ConsoleSession:
 
     def _print_reply(self, reply: Reply) -> None:
         who = "only you" if reply.private else "everyone"
-        lines = reply.text.splitlines() or [""]
-        self.write(f"  → ({who}) {lines[0]}")
-        for line in lines[1:]:
-            self.write(f"    {line}")
-        for b in reply.buttons:
-            self.write(f"    [button: {b.label} → /circle {b.command}]")
-        if reply.file:
-            self.write(f"    [file: {reply.file.filename}, {len(reply.file.data)} bytes]")
+        self.port.show(f"  → ({who}) ", "    ", reply.text, reply.buttons, reply.file)
         if reply.form:
             fields = ", ".join(f.name for f in reply.form.fields)
             self.write(f"    [form: {reply.form.title} ({fields}) → /circle {reply.form.command}]")
