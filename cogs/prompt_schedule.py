@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
-from bot.core import prompts, reminders, schedules
+from bot.core import reminders, schedules
 from bot.core.durations import MAX_OFFSET, format_duration, parse_duration
 from bot.core.errors import UserError
 from bot.i18n import N_
+from cogs.prompts import KIND_REQUIRED
 from storage import repos
 
 
@@ -18,13 +19,7 @@ class PromptScheduleCog(Cog):
         who=[Who.LEADER],
         help=N_("Post a prompt of a kind automatically before each meeting (before:off stops it)."),
         options=[
-            Option(
-                "kind",
-                OptType.CHOICE,
-                N_("the kind of prompt"),
-                required=True,
-                choices=prompts.KINDS,
-            ),
+            KIND_REQUIRED,
             Option(
                 "before",
                 OptType.WORD,

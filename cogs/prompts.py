@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from bot.commands.context import Context
 from bot.commands.reply import Reply
@@ -13,6 +14,7 @@ from bot.port import Form, FormField, Message
 from storage.models import Prompt
 
 KIND = Option("kind", OptType.CHOICE, N_("the kind of prompt"), choices=prompts.KINDS)
+KIND_REQUIRED = replace(KIND, required=True)
 
 
 class PromptsCog(Cog):
@@ -51,13 +53,7 @@ class PromptsCog(Cog):
         who=[Who.LEADER],
         help=N_("Add your own prompt to this circle's collection."),
         options=[
-            Option(
-                "kind",
-                OptType.CHOICE,
-                N_("the kind of prompt"),
-                required=True,
-                choices=prompts.KINDS,
-            ),
+            KIND_REQUIRED,
             Option("text", OptType.TEXT, N_("the prompt"), rest=True, max_length=1000),
             Option("minutes", OptType.INT, N_("suggested minutes"), min=1, max=120),
         ],

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core import mentoring, rules, stages
+from bot.core import mentoring, rules, schedules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import LANGUAGES, N_, translate
@@ -35,20 +34,6 @@ class NewCircle:
     language: str
 
 
-def check_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(
-            N_(
-                '"{zone}" is not a time zone. Use an IANA name such as America/Chicago or '
-                "Europe/Madrid."
-            ),
-            zone=name,
-        ) from None
-    return name
-
-
 def channel_name(prefix: str, name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return (prefix + slug)[:90]
@@ -73,7 +58,7 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
         )
     if spec.language not in LANGUAGES:
         raise UserError(N_("language: choose one of {choices}."), choices=", ".join(LANGUAGES))
-    check_zone(spec.timezone)
+    schedules.zone_of(spec.timezone)
     if await repos.circle_by_name(sc.session, sc.platform, sc.workspace, name):
         raise UserError(
             N_('A circle called "{name}" already exists here. Choose another name.'), name=name
