@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from storage.models import AuditEvent, Membership
+from bot.platforms.console.port import ConsolePort
+from storage.models import AuditEvent, Circle, Membership
 from tests.harness import Harness
 
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -108,3 +109,22 @@ async def test_audit_names_ids_only(db_url: str) -> None:
             stmt = select(Membership).where(Membership.user_id == "ana")
             m = (await s.execute(stmt)).scalar_one()
             assert (m.role, m.status) == ("member", "active")
+
+
+class BrokenPinPort(ConsolePort):
+    """A platform whose pin call fails with a network error halfway through ``create``."""
+
+    async def pin(self, workspace: str, channel: str, message_id: str) -> None:
+        raise ConnectionResetError("platform connection reset")
+
+
+async def test_unexpected_failure_is_rolled_back_and_reported(db_url: str) -> None:
+    async with Harness(db_url, START) as h:
+        h.core.ports["console"] = BrokenPinPort(h.out.append, ["organizer", "lee"])
+        r = await h.run("organizer", '/circle create "Tuesday circle" leader:@lee')
+        assert r.private and r.text.startswith("Something went wrong on the bot's side")
+        async with h.core.sessions() as s:
+            assert (await s.execute(select(Circle))).first() is None
+        h.core.ports["console"] = h.port
+        r = await h.run("organizer", '/circle create "Tuesday circle" leader:@lee')
+        assert "Created" in r.text

@@ -53,3 +53,15 @@ def test_transcript(tmp_path: Path, name: str) -> None:
     if os.environ.get("CIRCLEKEEPER_REGENERATE"):
         expected_path.write_text(got, encoding="utf-8")
     assert got == expected_path.read_text(encoding="utf-8")
+
+
+def test_a_second_console_run_continues_the_same_circles(tmp_path: Path) -> None:
+    first = tmp_path / "first.txt"
+    first.write_text(':people lee ana\n/circle create "Tuesday circle" leader:@lee\n')
+    second = tmp_path / "second.txt"
+    second.write_text(":people lee ana\nlee: /circle add @ana\norganizer: /circle list\n")
+    assert run_console(tmp_path, first).returncode == 0
+    result = run_console(tmp_path, second)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "  [#circle-tuesday-circle] access ana: view" in result.stdout
+    assert "- Tuesday circle: 2/7 members" in result.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
@@ -41,6 +42,10 @@ PLATFORM_ERRORS = {
         "The platform asked the bot to slow down. Nothing was changed; try again in a minute."
     ),
 }
+UNEXPECTED = N_(
+    "Something went wrong on the bot's side, so nothing was changed. Please try again; if it "
+    "keeps happening, tell an organizer."
+)
 PLATFORM_DEFAULT = N_(
     "The platform refused this action ({code}). Nothing was changed; try again, "
     "or ask an organizer if it keeps happening."
@@ -95,6 +100,17 @@ class Router:
                 log.warning("platform error name=%s user=%s code=%s", spec.name, inv.user, err.code)
                 message = PLATFORM_ERRORS.get(err.code, PLATFORM_DEFAULT)
                 return Reply(translate(message, lang, code=err.code))
+            except Exception as exc:  # a bug: roll back, tell the person, keep running
+                # Frames only: an exception's message could quote what someone typed.
+                frames = "".join(traceback.format_tb(exc.__traceback__))
+                log.error(
+                    "command failed name=%s user=%s error=%s\n%s",
+                    spec.name,
+                    inv.user,
+                    type(exc).__name__,
+                    frames,
+                )
+                return Reply(translate(UNEXPECTED, lang))
 
     # -- permissions ---------------------------------------------------------------------------
 

@@ -84,11 +84,11 @@ class ConsolePort:
         return channel
 
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
-        if channel not in self.channels:
-            raise LookupError(channel)
-        if self.channels[channel].get(user, Access.NONE) == access:
+        # A channel created in an earlier console run is known again by its ID.
+        granted = self.channels.setdefault(channel, {})
+        if granted.get(user, Access.NONE) == access:
             return
-        self.channels[channel][user] = access
+        granted[user] = access
         self.write(f"  [{channel}] access {user}: {access.name.lower()}")
 
     def _remember(self, key: str | None, where: str, message: Message) -> tuple[str, bool]:
