@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.platforms.slack import render
-from bot.platforms.slack.port import Pacer
 from bot.port import Button, Form, FormField, Message
 from tests.fakes.slack_blocks import validate_blocks, validate_view
 
@@ -63,14 +60,3 @@ def test_home_view_is_valid_even_when_long() -> None:
     sections = [(f"Heading {n}", "line\n" * 900) for n in range(20)]
     view = render.home_view(sections, (Button("Advance stage", "mentor stage advance"),), "en")
     assert validate_view(view, expect="home") == []
-
-
-async def test_pacer_spaces_posts_in_one_channel_only() -> None:
-    pacer = Pacer(0.05)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    await asyncio.gather(*(pacer.wait("T/C1") for _ in range(3)), pacer.wait("T/C2"))
-    # Three posts in one channel took two intervals; the other channel did not wait.
-    assert loop.time() - start >= 0.1
-    assert pacer._next["T/C1"] - start >= 0.15
-    assert pacer._next["T/C2"] - start < 0.1

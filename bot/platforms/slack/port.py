@@ -20,7 +20,6 @@ Idempotency: a keyed delivery carries message metadata ``circlekeeper_delivery {
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -40,6 +39,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.platforms.slack import render
 from bot.port import Access, Attachment, Message, PlatformError
@@ -92,26 +92,6 @@ def platform_error(exc: SlackApiError) -> PlatformError:
     return PlatformError(str(code or f"http_{response.status_code}"))
 
 
-class Pacer:
-    """About one message per second per channel: each send reserves the next free slot."""
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
-        self._next: dict[str, float] = {}
-
-    async def wait(self, channel: str) -> None:
-        if self.interval <= 0:
-            return
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        slot = max(now, self._next.get(channel, 0.0))
-        self._next[channel] = slot + self.interval
-        if len(self._next) > 10_000:
-            self._next = {k: v for k, v in self._next.items() if v > now}
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-
 class Clients:
     """A bot-token client per workspace, from one token or from the installation store."""
 
@@ -138,7 +118,12 @@ class SlackPort:
     def __init__(self, core: Core, clients: Clients, *, pacing: float = 1.0) -> None:
         self.core = core
         self.clients = clients
-        self.pacer = Pacer(pacing)
+        # About one message per second per channel (Slack's guidance for chat.postMessage).
+        self.pacer = (
+            Pacer(limit=50, key_limit=1, key_period=pacing)
+            if pacing > 0
+            else Pacer(limit=10_000, key_limit=None)
+        )
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._sent: OrderedDict[str, str] = OrderedDict()
         self._users: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
@@ -214,7 +199,7 @@ class SlackPort:
         # Keyed DMs handle 5xx themselves (look, then retry); everything else lets slack_sdk retry.
         careful = key is not None and checkable
         client = await self.clients.get(workspace, server_errors=not careful)
-        await self.pacer.wait(f"{workspace}/{channel}")
+        await self.pacer.acquire(f"{workspace}/{channel}")
         try:
             result = await client.chat_postMessage(**params)
         except SlackApiError as exc:
@@ -225,7 +210,7 @@ class SlackPort:
             if found is not None:
                 self._remember(key, found)
                 return found
-            await self.pacer.wait(f"{workspace}/{channel}")
+            await self.pacer.acquire(f"{workspace}/{channel}")
             try:
                 result = await client.chat_postMessage(**params)
             except SlackApiError as again:
@@ -254,7 +239,7 @@ class SlackPort:
 
     async def upload(self, workspace: str, channel: str, file: Attachment) -> None:
         client = await self.clients.get(workspace)
-        await self.pacer.wait(f"{workspace}/{channel}")
+        await self.pacer.acquire(f"{workspace}/{channel}")
         try:
             await client.files_upload_v2(
                 channel=channel, content=file.data, filename=file.filename, title=file.filename
