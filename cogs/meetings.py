@@ -126,14 +126,20 @@ class MeetingsCog(Cog):
         options=[
             Option("date", OptType.DATE, N_("the meeting's date (default: the latest)")),
             Option("present", OptType.USERS, N_("the people who came")),
+            Option("from_rsvps", OptType.BOOL, N_("yes: everyone who said they would come")),
         ],
     )
-    async def attendance(self, ctx: Context, date: date | None, present: list[str] | None) -> Reply:
+    async def attendance(
+        self, ctx: Context, date: date | None, present: list[str] | None, from_rsvps: bool | None
+    ) -> Reply:
         circle = ctx.need_circle()
         loaded = await meetings.need_schedule(ctx.session, circle)
         zone, now = loaded.rule.zone, ctx.now()
-        if present:
+        if present or from_rsvps:
             occ = meetings.latest_started(loaded, date, now)
+            present = list(present or [])
+            if from_rsvps:
+                present += (await meetings.roster(ctx.session, circle, occ)).going
             meeting = await meetings.record_attendance(ctx.session, circle, occ, present, now)
             repos.audit(ctx.session, now, circle.id, ctx.user, "attendance.record")
             return Reply(
@@ -173,7 +179,6 @@ class MeetingsCog(Cog):
             lines.append(ctx.t(N_("Recorded present: {names}"), names=names(r.present)))
         if occ.start <= now and r.going:
             day = schedules.to_local(occ.start, zone).date().isoformat()
-            people = " ".join(ctx.port.mention(p) for p in r.going)
             lines.append(
                 ctx.t(
                     N_("To record who came: /circle attendance date:{day} present:@a @b"),
@@ -183,7 +188,7 @@ class MeetingsCog(Cog):
             buttons = (
                 Button(
                     ctx.t(N_("Record everyone who said yes as present")),
-                    f"attendance date:{day} present:{people} circle:#{circle.id}",
+                    f"attendance date:{day} from_rsvps:yes circle:#{circle.id}",
                     "primary",
                 ),
             )

@@ -65,3 +65,20 @@ def test_a_second_console_run_continues_the_same_circles(tmp_path: Path) -> None
     assert result.returncode == 0 and result.stderr == ""
     assert "  [#circle-tuesday-circle] access ana: view" in result.stdout
     assert "- Tuesday circle: 2/7 members" in result.stdout
+
+
+BUTTON = re.compile(r"\[button: .+? → /circle (.+)\]$")
+DISCORD_MENTION = "<@123456789012345678>"
+
+
+@pytest.mark.parametrize("name", ["foundation", "meetings"])
+def test_every_button_fits_a_discord_custom_id(name: str) -> None:
+    """Discord keeps a button's command in its 100-character custom_id (with a prefix of up
+    to 25 characters naming the server), so that buttons still work after a restart."""
+    transcript = (HERE / f"{name}.transcript").read_text(encoding="utf-8")
+    commands = [m[1] for line in transcript.splitlines() if (m := BUTTON.search(line))]
+    assert commands
+    for command in commands:
+        as_on_discord = re.sub(r"@[a-z]+", DISCORD_MENTION, command)
+        as_on_discord = as_on_discord.replace("seal:<random>", "seal:" + "x" * 16)
+        assert len(as_on_discord) <= 75, command

@@ -49,7 +49,7 @@ async def test_rsvp_roster_and_attendance(db_url: str) -> None:
         r = await h.run("lee", "/circle attendance")
         assert "Going: @ana, @ben" in r.text
         (button,) = r.buttons
-        assert button.command == "attendance date:2026-03-03 present:@ana @ben circle:#1"
+        assert button.command == "attendance date:2026-03-03 from_rsvps:yes circle:#1"
         r = await h.run("lee", "/circle " + button.command)
         assert (
             r.text == "Recorded 2 of 4 present at the meeting Tue 2026-03-03 19:00 GMT: @ana, @ben."
