@@ -136,7 +136,9 @@ class Environment(BaseSettings):
     DISCORD_TOKEN: str | None = None
     DISCORD_API_BASE_URL: str | None = None
     DISCORD_GATEWAY_URL: str | None = None
-    DISCORD_GUILD_ID: str | None = None
+    DISCORD_GUILD_ID: str | None = Field(None, pattern=r"^\d+$")
+    DISCORD_SHARD_COUNT: int | None = Field(None, ge=1)
+    DISCORD_SHARD_IDS: str | None = Field(None, pattern=r"^\d+(\s*,\s*\d+)*$")
     SLACK_BOT_TOKEN: str | None = None
     SLACK_SIGNING_SECRET: str | None = None
     SLACK_APP_TOKEN: str | None = None
@@ -156,8 +158,19 @@ class Environment(BaseSettings):
             raise ValueError("must end with /")
         return value
 
+    @property
+    def discord_shard_ids(self) -> tuple[int, ...] | None:
+        if self.DISCORD_SHARD_IDS is None:
+            return None
+        return tuple(int(p) for p in self.DISCORD_SHARD_IDS.split(","))
+
     @model_validator(mode="after")
     def _pairs(self) -> Environment:
+        ids = self.discord_shard_ids
+        if ids is not None and (
+            self.DISCORD_SHARD_COUNT is None or max(ids) >= self.DISCORD_SHARD_COUNT
+        ):
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT larger than every ID")
         if bool(self.SLACK_BOT_TOKEN) and not (self.SLACK_SIGNING_SECRET or self.SLACK_SOCKET_MODE):
             raise ValueError("SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (or SLACK_SOCKET_MODE=1)")
         if self.SLACK_SOCKET_MODE and not self.SLACK_APP_TOKEN:

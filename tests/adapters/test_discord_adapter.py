@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bot.commands.spec import OptType
-from bot.config import ConfigError, Environment, FileSettings, Settings
+from bot.config import ConfigError, Environment, FileSettings, Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.core.runtime import Core
 from bot.platforms.discord import DiscordAdapter, config_from
@@ -450,16 +450,20 @@ async def test_sharded_bot_connects_every_shard(
 ) -> None:
     fake = world.fake
     await world.adapter.stop()
-    monkeypatch.setenv("DISCORD_SHARD_COUNT", "2")
-    monkeypatch.setenv("DISCORD_SHARD_IDS", "0,1")
+    env = world.settings.env.model_copy(
+        update={"DISCORD_SHARD_COUNT": 2, "DISCORD_SHARD_IDS": "0,1"}
+    )
+    world.core.settings = world.settings.model_copy(update={"env": env})
     await world.start_bot()
     shards = sorted(tuple(i["shard"]) for i in fake.identifies if "shard" in i)
     assert shards == [(0, 2), (1, 2)]
     channel = await world.create_circle()  # the shard that owns the guild gets its interactions
     assert fake.can_view(channel, world.lee)
+    # Checked at start-up, with one line naming the variable.
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "2")
     monkeypatch.setenv("DISCORD_SHARD_IDS", "2")
-    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS"):
-        config_from(world.core)
+    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"):
+        load_settings()
 
 
 async def test_consult_form_reaches_the_mentor_who_acknowledges_by_button(world: World) -> None:

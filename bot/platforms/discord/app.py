@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -73,41 +72,20 @@ class DiscordConfig:
 
 
 def config_from(core: Core) -> DiscordConfig:
-    """Settings for Discord from the environment (validated; errors name the variable).
+    """Settings for Discord from the environment (validated at start-up by ``bot.config``).
 
     Large deployments shard with ``DISCORD_SHARD_COUNT`` (total) and optionally
     ``DISCORD_SHARD_IDS`` (this process's shards, comma-separated)."""
     env = core.settings.env
     if not env.DISCORD_TOKEN:
         raise ConfigError("environment: DISCORD_TOKEN is not set")
-    count_raw = os.environ.get("DISCORD_SHARD_COUNT", "").strip()
-    ids_raw = os.environ.get("DISCORD_SHARD_IDS", "").strip()
-    count: int | None = None
-    ids: tuple[int, ...] | None = None
-    if count_raw:
-        if not count_raw.isdigit() or int(count_raw) < 1:
-            raise ConfigError(
-                f"environment: DISCORD_SHARD_COUNT = {count_raw!r}: a whole number >= 1"
-            )
-        count = int(count_raw)
-    if ids_raw:
-        parts = [p.strip() for p in ids_raw.split(",") if p.strip()]
-        if count is None or not all(p.isdigit() and int(p) < count for p in parts):
-            raise ConfigError(
-                f"environment: DISCORD_SHARD_IDS = {ids_raw!r}: shard numbers below "
-                "DISCORD_SHARD_COUNT, comma-separated (and set DISCORD_SHARD_COUNT)"
-            )
-        ids = tuple(int(p) for p in parts)
-    guild = env.DISCORD_GUILD_ID
-    if guild is not None and not guild.isdigit():
-        raise ConfigError(f"environment: DISCORD_GUILD_ID = {guild!r}: a server ID (digits)")
     return DiscordConfig(
         token=env.DISCORD_TOKEN,
         api_base=env.DISCORD_API_BASE_URL,
         gateway_url=env.DISCORD_GATEWAY_URL,
-        guild_id=guild,
-        shard_count=count,
-        shard_ids=ids,
+        guild_id=env.DISCORD_GUILD_ID,
+        shard_count=env.DISCORD_SHARD_COUNT,
+        shard_ids=env.discord_shard_ids,
     )
 
 
