@@ -327,7 +327,7 @@ class FakeSlack:
         *,
         team_id: str = "T0CIRCLE1",
         team_name: str = "Circle Test",
-        bot_token: str = "xoxb-test-circlekeeper",
+        bot_token: str = "xoxb-fake",
         bot_user_id: str = "UBOT0001",
         app_token: str = "xapp-1-test-circlekeeper",
         client_id: str = "1111.2222",
