@@ -94,6 +94,11 @@ class ChatPort(Protocol):
     async def create_private_channel(self, workspace: str, name: str, topic: str) -> str:
         """Create a channel that only people granted access can see; return its ID."""
 
+    async def remove_channel(self, workspace: str, channel: str) -> None:
+        """Delete (or archive, where deleting is not allowed) a channel this bot created.
+
+        Used to undo a circle whose creation failed part-way, so nothing is left half-done."""
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         """Grant or revoke a person's access to a circle channel (idempotent)."""
 

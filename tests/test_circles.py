@@ -121,10 +121,13 @@ class BrokenPinPort(ConsolePort):
 async def test_unexpected_failure_is_rolled_back_and_reported(db_url: str) -> None:
     async with Harness(db_url, START) as h:
         h.core.ports["console"] = BrokenPinPort(h.out.append, ["organizer", "lee"])
+        broken = h.core.ports["console"]
         r = await h.run("organizer", '/circle create "Tuesday circle" leader:@lee')
         assert r.private and r.text.startswith("Something went wrong on the bot's side")
         async with h.core.sessions() as s:
             assert (await s.execute(select(Circle))).first() is None
+        assert "  [#circle-tuesday-circle] channel removed" in h.out
+        assert isinstance(broken, ConsolePort) and broken.channels == {}
         h.core.ports["console"] = h.port
         r = await h.run("organizer", '/circle create "Tuesday circle" leader:@lee')
         assert "Created" in r.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -84,15 +85,22 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
     sc.session.add_all(stages.plan(circle.id, sc.now(), cfg.stages))
     await mentoring.schedule_nudge(sc.session, circle, sc.now())
     topic = translate(N_("Private channel of the circle {name}."), spec.language, name=name)
-    circle.channel_id = await sc.port.create_private_channel(
+    channel = await sc.port.create_private_channel(
         sc.workspace, channel_name(cfg.circles.channel_prefix, name), topic
     )
-    repos.audit(sc.session, sc.now(), circle.id, sc.actor, "circle.create")
-    await rules.publish(sc, circle, cfg.circles.rules)
-    for leader in spec.leaders:
-        await add(sc, circle, leader, Role.LEADER)
-    if spec.mentor:
-        await add(sc, circle, spec.mentor, Role.MENTOR)
+    circle.channel_id = channel
+    try:
+        repos.audit(sc.session, sc.now(), circle.id, sc.actor, "circle.create")
+        await rules.publish(sc, circle, cfg.circles.rules)
+        for leader in spec.leaders:
+            await add(sc, circle, leader, Role.LEADER)
+        if spec.mentor:
+            await add(sc, circle, spec.mentor, Role.MENTOR)
+    except BaseException:
+        # The transaction rolls back; take the channel away too, so nothing is half-done.
+        with contextlib.suppress(Exception):
+            await sc.port.remove_channel(sc.workspace, channel)
+        raise
     return circle
 
 

@@ -491,3 +491,20 @@ async def test_consult_form_reaches_the_mentor_who_acknowledges_by_button(world:
         "the asker to hear back",
     )
     fake.assert_clean()
+
+
+async def test_a_create_that_fails_part_way_removes_its_channel(world: World) -> None:
+    fake = world.fake
+    fake.fail_next("PUT /channels/{channel_id}/messages/pins/{message_id}", 403, code=50013)
+    fake.fail_next("PUT /channels/{channel_id}/pins/{message_id}", 403, code=50013)
+    ia = await world.run(world.organizer, "circle create", name="Grief Circle", leader=world.lee)
+    assert "missing a permission" in ia.text() and "50013" in ia.text()
+    assert fake.channel_by_name("circle-grief-circle") is None  # the channel was deleted again
+    async with world.core.sessions() as s:
+        assert await repos.circles_in(s, "discord", fake.guild_id) == []
+    assert (
+        "Created the circle"
+        in (
+            await world.run(world.organizer, "circle create", name="Grief Circle", leader=world.lee)
+        ).text()
+    )

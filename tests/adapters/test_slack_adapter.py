@@ -21,6 +21,7 @@ from bot.platforms.slack.port import SlackPort
 from bot.platforms.slack.scopes import BOT_SCOPES
 from bot.port import Button
 from bot.port import Message as PortMessage
+from storage import repos
 from storage.models import Circle, Delivery
 from tests.fakes.slack_api import Message
 from tests.fakes.slack_world import SlackWorld, manifest_bot_scopes
@@ -489,3 +490,14 @@ async def test_typed_ampersands_arrive_once_escaped(w: SlackWorld) -> None:
     assert "Posted" in reply.text
     posted = w.fake.messages_in(c.channel)[-1]
     assert "Tea &amp; talk &lt;3" in (posted.text or "") and "&amp;amp;" not in (posted.text or "")
+
+
+async def test_a_create_that_fails_part_way_archives_its_channel(w: SlackWorld) -> None:
+    org = w.person("olga", admin=True)
+    w.fake.fail_next("pins.add", status=500, times=5)
+    reply = await w.circle(org, 'create "Tuesday circle"')
+    assert reply.ephemeral and "Created" not in reply.text and "Nothing was changed" in reply.text
+    [channel] = w.fake.private_channels()
+    assert channel.is_archived  # the half-made circle's channel is archived, not left in use
+    async with w.core.sessions() as s:
+        assert await repos.circles_in(s, "slack", w.fake.team.id) == []

@@ -83,6 +83,11 @@ class ConsolePort:
         self.write(f"  [{channel}] private channel created")
         return channel
 
+    async def remove_channel(self, workspace: str, channel: str) -> None:
+        self.channels.pop(channel, None)
+        self.pins.pop(channel, None)
+        self.write(f"  [{channel}] channel removed")
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         # A channel created in an earlier console run is known again by its ID.
         granted = self.channels.setdefault(channel, {})

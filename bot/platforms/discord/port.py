@@ -191,6 +191,14 @@ class DiscordPort:
         log.info("discord circle channel created guild=%s channel=%s", workspace, channel)
         return channel
 
+    async def remove_channel(self, workspace: str, channel: str) -> None:
+        await self.call(
+            "delete_channel",
+            lambda: self.http.delete_channel(int(channel), reason="circle creation undone"),
+            ref=channel,
+        )
+        log.info("discord circle channel removed guild=%s channel=%s", workspace, channel)
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         granted = self._granted.setdefault((workspace, user), [])
         if access is Access.NONE:

@@ -269,6 +269,11 @@ class SlackPort:
         log.info("created private channel=%s workspace=%s", channel, workspace)
         return channel
 
+    async def remove_channel(self, workspace: str, channel: str) -> None:
+        # Bots cannot delete Slack channels; archiving hides it and keeps it out of use.
+        await self._call(workspace, "conversations.archive", channel=channel)
+        log.info("archived channel=%s workspace=%s", channel, workspace)
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         client = await self.clients.get(workspace)
         try:
