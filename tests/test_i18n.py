@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -43,3 +43,22 @@ async def test_a_spanish_circle_gets_spanish_messages(db_url: str) -> None:
         assert r.text.startswith("Si estás en peligro") and "988" in r.text
         r = await h.run("ana", "/circle add @ben")
         assert r.text.startswith("Solo estas personas pueden usar /circle add: líder, organización")
+
+
+async def test_spanish_reminders_and_session(db_url: str) -> None:
+    start = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    async with Harness(db_url, start) as h:
+        await h.run("organizer", '/circle create "Círculo martes" leader:@lee language:es')
+        await h.run("lee", "/circle add @ana")
+        await h.run("lee", "/circle schedule set day:tuesday time:19:00 timezone:Europe/Madrid")
+        h.out.clear()
+        h.clock.advance(timedelta(hours=1))  # the 24 h reminder of Tuesday 19:00 CET is due
+        await h.core.tick()
+        assert any(
+            "[DM ana] Recordatorio: Círculo martes se reúne" in line
+            and "(empieza en 1 día)" in line
+            for line in h.out
+        ), h.out
+        assert any("[button: Sí, voy a ir → /circle rsvp yes" in line for line in h.out)
+        r = await h.run("ana", "/circle rsvp yes")
+        assert r.text.startswith("Gracias. Vas a venir a la reunión")
