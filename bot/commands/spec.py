@@ -132,7 +132,8 @@ def command(
 
 
 class Cog:
-    """A feature module: a set of declared commands, plus a hook to forget a person."""
+    """A feature module: a set of declared commands. (Forgetting a person is not per cog:
+    ``storage.models.PERSON_COLUMNS`` lists every column that names one, for all features.)"""
 
     def commands(self) -> list[CommandSpec]:
         found = []

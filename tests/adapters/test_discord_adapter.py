@@ -508,3 +508,14 @@ async def test_a_create_that_fails_part_way_removes_its_channel(world: World) ->
             await world.run(world.organizer, "circle create", name="Grief Circle", leader=world.lee)
         ).text()
     )
+
+
+async def test_members_of_the_organizer_role_are_organizers(world: World) -> None:
+    fake = world.fake
+    file = FileSettings.model_validate({"organizers": {"discord_role": "Circle organizers"}})
+    world.core.settings = world.settings.model_copy(update={"file": file})
+    ia = await world.run(world.alice, "circle create", name="Alice Circle")
+    assert "Only these people can run /circle create" in ia.text()
+    fake.give_role(world.alice, fake.add_role("Circle organizers"))
+    ia = await world.run(world.alice, "circle create", name="Alice Circle")
+    assert "Created the circle" in ia.text()
