@@ -102,7 +102,10 @@ class CommandSpec:
 
     def usage(self) -> str:
         parts = ["/circle", self.name, *(o.usage() for o in self.options)]
-        if self.circle is CircleUse.REQUIRED and not self.option("circle"):
+        acts_on_one = self.circle is CircleUse.REQUIRED or (
+            self.circle is CircleUse.OPTIONAL and Who.ANYONE not in self.who
+        )
+        if acts_on_one and not self.option("circle"):
             parts.append("[circle:NAME]")
         return " ".join(parts)
 
