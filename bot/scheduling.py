@@ -30,22 +30,18 @@ KEEP = timedelta(days=60)
 MATERIALISE_EVERY = timedelta(minutes=10)
 CLEANUP_EVERY = timedelta(hours=6)
 
-_ATTACHED: dict[int, Dispatcher] = {}
-
 
 def attach(core: Core) -> Dispatcher:
     """Register materialising and dispatching as tick hooks (once per core)."""
-    found = _ATTACHED.get(id(core))
-    if found is not None and found.core is core:
-        return found
-    dispatcher = Dispatcher(core)
+    if core.dispatcher is not None:
+        return core.dispatcher
+    dispatcher = core.dispatcher = Dispatcher(core)
 
     async def materialise() -> None:
         await reminders.materialise_all(core)
 
     core.tick_hooks.append(materialise)
     core.tick_hooks.append(dispatcher.run_due)
-    _ATTACHED[id(core)] = dispatcher
     return dispatcher
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.port import ChatPort
+
+if TYPE_CHECKING:
+    from bot.core.ledger import Dispatcher
 
 TickHook = Callable[[], Awaitable[object]]
 
@@ -23,6 +27,8 @@ class Core:
     ports: dict[str, ChatPort] = field(default_factory=dict)
     tick_hooks: list[TickHook] = field(default_factory=list)
     """Run by whatever wakes the core (the scheduler, or the console's ``:advance``)."""
+    dispatcher: Dispatcher | None = None
+    """This process's dispatcher, once ``bot.scheduling.attach`` has wired it."""
 
     def port(self, platform: str) -> ChatPort:
         try:

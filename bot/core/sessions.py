@@ -78,20 +78,17 @@ async def start(
     sc.session.add_all(
         SessionSeat(session_id=run.id, position=i, user_id=u) for i, u in enumerate(people)
     )
-    await _post(
+    await _say(
         sc,
         circle,
-        _t(
-            circle,
-            N_(
-                "Opening bell. The circle begins: {n} people, {rounds} round(s), about {minutes} "
-                "minutes each. One person speaks at a time while everyone listens; anyone can "
-                "pass."
-            ),
-            n=len(people),
-            rounds=rounds,
-            minutes=minutes,
+        N_(
+            "Opening bell. The circle begins: {n} people, {rounds} round(s), about {minutes} "
+            "minutes each. One person speaks at a time while everyone listens; anyone can "
+            "pass."
         ),
+        n=len(people),
+        rounds=rounds,
+        minutes=minutes,
     )
     await _turn(sc, circle, run, people)
     repos.audit(sc.session, now, circle.id, sc.actor, "session.start")
@@ -118,20 +115,14 @@ async def advance(sc: Scope, circle: Circle, *, passing: bool, is_leader: bool) 
         )
     await ledger.cancel(sc.session, circle.id, kind_prefix=TIMER)
     if passing and holder:
-        await _post(sc, circle, _t(circle, N_("{person} passes."), person=sc.port.mention(holder)))
+        await _say(sc, circle, N_("{person} passes."), person=sc.port.mention(holder))
     run.position += 1
     if run.position >= len(order):
         if run.round >= run.rounds:
-            await _post(
+            await _say(
                 sc,
                 circle,
-                _t(
-                    circle,
-                    N_(
-                        "That was the last turn. A leader closes the circle with /circle session "
-                        "end."
-                    ),
-                ),
+                N_("That was the last turn. A leader closes the circle with /circle session end."),
             )
             run.position = len(order)
             return None
@@ -154,15 +145,12 @@ async def end(sc: Scope, circle: Circle) -> int:
     )
     meeting.run_by_role = run.run_by_role
     await sc.session.delete(run)
-    await _post(
+    await _say(
         sc,
         circle,
-        _t(
-            circle,
-            N_(
-                "Closing bell. Thank you for listening and for sharing. What was said here stays "
-                "here. Support between meetings: /circle resources."
-            ),
+        N_(
+            "Closing bell. Thank you for listening and for sharing. What was said here stays "
+            "here. Support between meetings: /circle resources."
         ),
     )
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, "session.end")
@@ -185,7 +173,12 @@ async def _occurrence(s: AsyncSession, circle: Circle, started: datetime) -> Occ
 
 async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str]) -> None:
     holder = order[run.position]
-    text = _t(
+    buttons = (
+        Button(_t(circle, N_("Done")), f"session next circle:#{circle.id}", "primary"),
+        Button(_t(circle, N_("Pass")), f"session pass circle:#{circle.id}"),
+    )
+    await _say(
+        sc,
         circle,
         N_(
             "Round {round} of {rounds}: the talking piece is with {person} (about {minutes} "
@@ -195,12 +188,8 @@ async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str])
         rounds=run.rounds,
         person=sc.port.mention(holder),
         minutes=run.minutes,
+        buttons=buttons,
     )
-    buttons = (
-        Button(_t(circle, N_("Done")), f"session next circle:#{circle.id}", "primary"),
-        Button(_t(circle, N_("Pass")), f"session pass circle:#{circle.id}"),
-    )
-    await _post(sc, circle, text, buttons)
     await ledger.enqueue(
         sc.session,
         circle.id,
@@ -211,8 +200,17 @@ async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str])
     )
 
 
-async def _post(sc: Scope, circle: Circle, text: str, buttons: tuple[Button, ...] = ()) -> None:
+async def _say(
+    sc: Scope,
+    circle: Circle,
+    message: str,
+    *,
+    buttons: tuple[Button, ...] = (),
+    **values: object,
+) -> None:
+    """Post a catalog message, in the circle's language, in the circle's channel."""
     if circle.channel_id:
+        text = _t(circle, message, **values)
         await sc.port.post(sc.workspace, circle.channel_id, Message(text, buttons))
 
 
