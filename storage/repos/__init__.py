@@ -1,0 +1,41 @@
+"""Queries, one module per feature; the names most features share are re-exported here.
+
+Core services call these instead of writing SQL of their own; cogs and platform adapters never
+import this package (a ruff rule enforces it).
+"""
+
+from storage.repos.audit import audit
+from storage.repos.circles import (
+    circle_by_channel,
+    circle_by_id,
+    circle_by_name,
+    circles_in,
+    circles_of,
+    name_key,
+)
+from storage.repos.memberships import (
+    SEAT_ROLES,
+    active_roles,
+    membership,
+    memberships,
+    seats_taken,
+)
+from storage.repos.rules import agreed_users, current_rules, has_agreed
+
+__all__ = [
+    "SEAT_ROLES",
+    "active_roles",
+    "agreed_users",
+    "audit",
+    "circle_by_channel",
+    "circle_by_id",
+    "circle_by_name",
+    "circles_in",
+    "circles_of",
+    "current_rules",
+    "has_agreed",
+    "membership",
+    "memberships",
+    "name_key",
+    "seats_taken",
+]
