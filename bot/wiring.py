@@ -16,10 +16,10 @@ from cogs.help import HelpCog
 from cogs.meetings import MeetingsCog
 from cogs.mentor import MentorCog
 from cogs.privacy import PrivacyCog
-from cogs.prompt_schedule import PromptScheduleCog
 from cogs.prompts import PromptsCog
+from cogs.reminders import RemindersCog
 from cogs.rules import RulesCog
-from cogs.schedule import ScheduleCog
+from cogs.schedules import ScheduleCog
 from cogs.session import SessionCog
 from cogs.support import SupportCog
 from storage.db import make_engine, make_sessions, migrate
@@ -38,8 +38,8 @@ def all_cogs() -> list[Cog]:
         MentorCog(),
         ConsultCog(),
         ScheduleCog(),
+        RemindersCog(),
         MeetingsCog(),
-        PromptScheduleCog(),
         HelpCog(),
     ]
 

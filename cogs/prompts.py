@@ -1,4 +1,5 @@
-"""Prompts for art, writing, play, movement, reflection, check-ins and closings."""
+"""Prompts for art, writing, play, movement, reflection, check-ins and closings: post one now,
+add your own, list them, or post one automatically before each meeting."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import prompts
+from bot.core.durations import format_duration
 from bot.i18n import N_
-from bot.port import Form, FormField, Message
-from storage.models import Prompt
+from bot.port import Form, FormField
 
 KIND = Option("kind", OptType.CHOICE, N_("the kind of prompt"), choices=prompts.KINDS)
 KIND_REQUIRED = replace(KIND, required=True)
@@ -32,20 +33,17 @@ class PromptsCog(Cog):
     )
     async def post(self, ctx: Context, kind: str | None, text: str | None) -> Reply:
         circle = ctx.need_circle()
-        if text:
-            body = text
-            label = ctx.t(N_("Prompt"))
-        else:
-            chosen = await prompts.pick(ctx.session, circle, kind, self.rng)
-            prompts.record_use(ctx.session, circle, chosen, ctx.user, ctx.now())
-            body = chosen.text
-            label = ctx.t(
+
+        def label(p: prompts.Posted) -> str:
+            if p.chosen is None:
+                return ctx.t(N_("Prompt"))
+            return ctx.t(
                 N_("Prompt ({kind}, about {minutes} minutes)"),
-                kind=ctx.t(chosen.kind),
-                minutes=chosen.minutes,
+                kind=ctx.t(p.chosen.kind),
+                minutes=p.chosen.minutes,
             )
-        assert circle.channel_id is not None
-        await ctx.port.post(ctx.workspace, circle.channel_id, Message(f"{label}: {body}"))
+
+        await prompts.post(ctx.scope, circle, kind, text, self.rng, label)
         return Reply(ctx.t(N_("Posted the prompt in {circle}."), circle=circle.name))
 
     @command(
@@ -73,17 +71,7 @@ class PromptsCog(Cog):
                     {"kind": kind, "circle": f"#{circle.id}"},
                 ),
             )
-        ctx.session.add(
-            Prompt(
-                circle_id=circle.id,
-                kind=kind,
-                text=text,
-                minutes=minutes or 10,
-                module="tools",
-                created_at=ctx.now(),
-                created_by=ctx.user,
-            )
-        )
+        await prompts.add(ctx.scope, circle, kind, text, minutes)
         return Reply(
             ctx.t(N_("Added a {kind} prompt to {circle}."), kind=ctx.t(kind), circle=circle.name)
         )
@@ -96,19 +84,58 @@ class PromptsCog(Cog):
     )
     async def list_(self, ctx: Context, kind: str | None) -> Reply:
         circle = ctx.need_circle()
-        pool = await prompts.available(ctx.session, circle, kind)
-        used = await prompts.use_counts(ctx.session, circle)
+        c = await prompts.collection(ctx.scope, circle, kind)
         if kind is None:
             lines = [ctx.t(N_("Prompts in {circle} (unused / all):"), circle=circle.name)]
             for k in prompts.KINDS:
-                of_kind = [p for p in pool if p.kind == k]
-                fresh = [p for p in of_kind if not used[p.id]]
+                of_kind = [p for p in c.pool if p.kind == k]
+                fresh = [p for p in of_kind if not c.used[p.id]]
                 lines.append(f"- {ctx.t(k)}: {len(fresh)} / {len(of_kind)}")
             lines.append(ctx.t(N_("See one kind with /circle prompt list KIND.")))
             return Reply("\n".join(lines))
         lines = [ctx.t(N_("{kind} prompts in {circle}:"), kind=ctx.t(kind), circle=circle.name)]
-        for p in pool:
-            mark = ctx.t(N_("used")) if used[p.id] else ctx.t(N_("new"))
+        for p in c.pool:
+            mark = ctx.t(N_("used")) if c.used[p.id] else ctx.t(N_("new"))
             own = ctx.t(N_(", this circle's own")) if p.circle_id else ""
             lines.append(f"- [{mark}{own}] ({p.minutes} min) {p.text}")
         return Reply("\n".join(lines))
+
+    @command(
+        "prompt schedule",
+        who=[Who.LEADER],
+        help=N_("Post a prompt of a kind automatically before each meeting (before:off stops it)."),
+        options=[
+            KIND_REQUIRED,
+            Option(
+                "before",
+                OptType.WORD,
+                N_("how long before the meeting, like 1h or 30m; off to stop"),
+                required=True,
+            ),
+        ],
+    )
+    async def schedule(self, ctx: Context, kind: str, before: str) -> Reply:
+        circle = ctx.need_circle()
+        r = await prompts.set_schedule(ctx.scope, circle, kind, before)
+        if r.before is None:
+            return Reply(
+                ctx.t(
+                    N_("{kind} prompts are no longer posted before meetings of {circle}."),
+                    kind=ctx.t(kind),
+                    circle=circle.name,
+                )
+            )
+        text = ctx.t(
+            N_(
+                "A {kind} prompt not used here before will be posted in {circle} {before} before "
+                "each meeting."
+            ),
+            kind=ctx.t(kind),
+            circle=circle.name,
+            before=format_duration(r.before),
+        )
+        if not r.has_schedule:
+            text += " " + ctx.t(
+                N_("Set the meetings first with /circle schedule set day:tuesday time:19:00.")
+            )
+        return Reply(text)

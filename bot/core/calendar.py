@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime
 
 from icalendar import Calendar, Event, Timezone, vRecur
 
+from bot.core import schedules
 from bot.core.schedules import Loaded, to_local, to_utc
+from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from storage.models import Circle
 
@@ -94,3 +96,8 @@ def build(circle: Circle, loaded: Loaded, now: datetime) -> bytes:
         override.add("sequence", 1)
         cal.add_component(override)
     return bytes(cal.to_ical())
+
+
+async def file_of(sc: Scope, circle: Circle) -> bytes:
+    """``calendar``: the circle's meetings as an .ics file (needs a schedule)."""
+    return build(circle, await schedules.need(sc.session, circle), sc.now())

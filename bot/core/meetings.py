@@ -9,35 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Modules only, never ``from bot.core.schedules import …``: schedules imports this module too.
 from bot.core import schedules
 from bot.core.errors import UserError
-from bot.core.schedules import Loaded, Occurrence
+from bot.core.scope import Scope
 from bot.i18n import N_
 from storage import repos
-from storage.models import Attendance, Circle, Meeting, Membership, Role, Rsvp
+from storage.models import Circle, Meeting, Membership, Role, Rsvp
 
 RECENT = timedelta(days=60)
 """How far back ``attendance`` without a date looks for the meeting that just took place."""
 
 
-async def need_schedule(s: AsyncSession, circle: Circle) -> Loaded:
-    loaded = await schedules.load(s, circle.id)
-    if loaded is None:
-        raise UserError(
-            N_(
-                "{circle} has no meeting schedule yet. A leader can set one with "
-                "/circle schedule set day:tuesday time:19:00."
-            ),
-            circle=circle.name,
-        )
-    return loaded
-
-
-async def next_meeting(s: AsyncSession, circle_id: int, now: datetime) -> Occurrence | None:
+async def next_meeting(
+    s: AsyncSession, circle_id: int, now: datetime
+) -> schedules.Occurrence | None:
     loaded = await schedules.load(s, circle_id)
     if loaded is None:
         return None
@@ -45,7 +35,9 @@ async def next_meeting(s: AsyncSession, circle_id: int, now: datetime) -> Occurr
     return found[0] if found else None
 
 
-def upcoming_or_on(loaded: Loaded, day: date | None, now: datetime) -> Occurrence:
+def upcoming_or_on(
+    loaded: schedules.Loaded, day: date | None, now: datetime
+) -> schedules.Occurrence:
     """The meeting on ``day`` (local date), or the next one that has not started."""
     if day is not None:
         return schedules.find(loaded, day, now)
@@ -55,24 +47,33 @@ def upcoming_or_on(loaded: Loaded, day: date | None, now: datetime) -> Occurrenc
     return found[0]
 
 
-def latest_started(loaded: Loaded, day: date | None, now: datetime) -> Occurrence:
+def latest(loaded: schedules.Loaded, now: datetime) -> schedules.Occurrence | None:
+    """The latest meeting that has started (within ``RECENT``): "the meeting that just took
+    place", for attendance and its roster."""
+    began = [
+        o
+        for o in schedules.occurrences(loaded.rule, loaded.exceptions, now - RECENT, now)
+        if o.start <= now
+    ]
+    return began[-1] if began else None
+
+
+def latest_started(
+    loaded: schedules.Loaded, day: date | None, now: datetime
+) -> schedules.Occurrence:
     """The meeting on ``day``, or the latest one that has started; it must have started."""
     if day is not None:
         occ = schedules.find(loaded, day, now)
     else:
-        began = [
-            o
-            for o in schedules.occurrences(loaded.rule, loaded.exceptions, now - RECENT, now)
-            if o.start <= now
-        ]
-        if not began:
+        found = latest(loaded, now)
+        if found is None:
             raise UserError(
                 N_(
                     "No meeting has taken place yet. Record attendance after a meeting starts, "
                     "or give its date: /circle attendance date:YYYY-MM-DD."
                 )
             )
-        occ = began[-1]
+        occ = found
     if occ.start > now:
         raise UserError(
             N_(
@@ -84,13 +85,15 @@ def latest_started(loaded: Loaded, day: date | None, now: datetime) -> Occurrenc
     return occ
 
 
-async def rsvp(
-    s: AsyncSession, circle: Circle, occ: Occurrence, user: str, going: bool, now: datetime
+async def _store_rsvp(
+    s: AsyncSession,
+    circle: Circle,
+    occ: schedules.Occurrence,
+    user: str,
+    going: bool,
+    now: datetime,
 ) -> None:
-    stmt = select(Rsvp).where(
-        Rsvp.circle_id == circle.id, Rsvp.occurrence == occ.key, Rsvp.user_id == user
-    )
-    row = (await s.execute(stmt)).scalar_one_or_none()
+    row = await repos.meetings.rsvp(s, circle.id, occ.key, user)
     if row is None:
         s.add(
             Rsvp(circle_id=circle.id, occurrence=occ.key, user_id=user, going=going, updated_at=now)
@@ -113,30 +116,23 @@ async def seated(s: AsyncSession, circle_id: int) -> Sequence[Membership]:
     return [m for m in await repos.memberships(s, circle_id) if m.role in repos.SEAT_ROLES]
 
 
-async def roster(s: AsyncSession, circle: Circle, occ: Occurrence) -> Roster:
-    stmt = select(Rsvp).where(Rsvp.circle_id == circle.id, Rsvp.occurrence == occ.key)
-    answers = {r.user_id: r.going for r in (await s.execute(stmt)).scalars()}
+async def roster(s: AsyncSession, circle: Circle, occ: schedules.Occurrence) -> Roster:
+    answers = await repos.meetings.answers(s, circle.id, occ.key)
     people = [m.user_id for m in await seated(s, circle.id)]
     going = sorted(u for u, g in answers.items() if g)
     not_going = sorted(u for u, g in answers.items() if not g)
     no_answer = [u for u in people if u not in answers]
-    meeting = await _meeting(s, circle.id, occ.key)
+    meeting = await repos.meetings.meeting(s, circle.id, occ.key)
     present = None
     if meeting is not None:
-        pstmt = select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)
-        present = sorted((await s.execute(pstmt)).scalars().all())
+        present = await repos.meetings.present(s, meeting.id)
     return Roster(going, not_going, no_answer, present)
-
-
-async def _meeting(s: AsyncSession, circle_id: int, key: datetime) -> Meeting | None:
-    stmt = select(Meeting).where(Meeting.circle_id == circle_id, Meeting.occurrence == key)
-    return (await s.execute(stmt)).scalar_one_or_none()
 
 
 async def record_attendance(
     s: AsyncSession,
     circle: Circle,
-    occ: Occurrence,
+    occ: schedules.Occurrence,
     present: Sequence[str],
     now: datetime,
     run_by_role: str = Role.LEADER,
@@ -153,7 +149,7 @@ async def record_attendance(
             people=", ".join(strangers),
         )
     expected = len(await seated(s, circle.id))
-    meeting = await _meeting(s, circle.id, occ.key)
+    meeting = await repos.meetings.meeting(s, circle.id, occ.key)
     if meeting is None:
         meeting = Meeting(circle_id=circle.id, occurrence=occ.key, run_by_role=run_by_role)
         s.add(meeting)
@@ -161,8 +157,87 @@ async def record_attendance(
     meeting.expected_count = expected
     meeting.recorded_at = now
     await s.flush()
-    await s.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
-    for user in sorted(set(present)):
-        s.add(Attendance(meeting_id=meeting.id, user_id=user))
-    await s.flush()
+    await repos.meetings.replace_attendance(s, meeting.id, present)
     return meeting
+
+
+# -- use cases -----------------------------------------------------------------------------------
+
+
+async def _need_member(sc: Scope, circle: Circle, message: str) -> None:
+    if await repos.membership(sc.session, circle.id, sc.actor) is None:
+        raise UserError(message, circle=circle.name)
+
+
+@dataclass(frozen=True)
+class Answered:
+    occ: schedules.Occurrence
+    zone: ZoneInfo
+    going: bool
+    roster: Roster
+
+
+async def rsvp(sc: Scope, circle: Circle, going: bool, day: date | None) -> Answered:
+    """``rsvp yes|no``: the person's answer for the next meeting (or the one on ``day``)."""
+    await _need_member(sc, circle, N_("Only members of {circle} can answer."))
+    loaded = await schedules.need(sc.session, circle)
+    occ = upcoming_or_on(loaded, day, sc.now())
+    if occ.start <= sc.now():
+        raise UserError(
+            N_("The meeting {when} has already started, so RSVPs for it are closed."),
+            when=sc.port.format_time(occ.start, loaded.rule.zone),
+        )
+    await _store_rsvp(sc.session, circle, occ, sc.actor, going, sc.now())
+    return Answered(occ, loaded.rule.zone, going, await roster(sc.session, circle, occ))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    occ: schedules.Occurrence
+    zone: ZoneInfo
+    meeting: Meeting
+    present: list[str]  # sorted, each once
+
+
+async def record(
+    sc: Scope, circle: Circle, day: date | None, present: Sequence[str], from_rsvps: bool
+) -> Recorded:
+    """``attendance present:@a @b`` (or ``from_rsvps``): who came to the latest meeting or the
+    one on ``day``; it must have started."""
+    loaded = await schedules.need(sc.session, circle)
+    now = sc.now()
+    occ = latest_started(loaded, day, now)
+    people = list(present)
+    if from_rsvps:
+        people += (await roster(sc.session, circle, occ)).going
+    meeting = await record_attendance(sc.session, circle, occ, people, now)
+    repos.audit(sc.session, now, circle.id, sc.actor, "attendance.record")
+    return Recorded(occ, loaded.rule.zone, meeting, sorted(set(people)))
+
+
+@dataclass(frozen=True)
+class RosterView:
+    occ: schedules.Occurrence
+    zone: ZoneInfo
+    day: date  # the meeting's local date
+    started: bool
+    roster: Roster
+
+
+async def roster_of(sc: Scope, circle: Circle, day: date | None) -> RosterView:
+    """``attendance`` alone: the roster of the meeting on ``day``, else of the latest one that
+    started, else of the next one."""
+    loaded = await schedules.need(sc.session, circle)
+    now = sc.now()
+    if day is not None:
+        occ = schedules.find(loaded, day, now)
+    else:
+        occ = latest(loaded, now) or upcoming_or_on(loaded, None, now)
+    zone = loaded.rule.zone
+    return RosterView(
+        occ,
+        zone,
+        schedules.to_local(occ.start, zone).date(),
+        occ.start <= now,
+        await roster(sc.session, circle, occ),
+    )

@@ -23,36 +23,32 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Modules only (no ``from bot.core.schedules import …``): schedules and prompts call ``changed``
+# here, so each must be importable first.
 from bot.core import prompts, schedules, stages
-from bot.core.durations import parse_offsets
+from bot.core.durations import format_duration, parse_offsets
 from bot.core.errors import UserError
 from bot.core.ledger import Job, register
 from bot.core.runtime import Core
-from bot.core.schedules import Loaded, Occurrence
+from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from bot.port import Button, ChatPort, Message, PlatformError
+from storage import repos
 from storage.models import (
     Circle,
     Delivery,
     DeliveryStatus,
-    Membership,
     Notify,
     Prompt,
     PromptSchedule,
     Role,
-    Schedule,
     Stage,
-    Status,
 )
 
 log = logging.getLogger(__name__)
@@ -92,14 +88,43 @@ class SyncResult:
     cancelled: int = 0
 
 
+Key = tuple[int, datetime, str]
+"""(circle, occurrence key, kind): one ledger row."""
+
+
+@dataclass
+class Wanted:
+    """What the schedules ask for: the rows and their due times, the overdue reminders a later
+    one replaces (left for the dispatcher to record as skipped), every nearby occurrence, and the
+    circles that have a schedule."""
+
+    due: dict[Key, datetime] = field(default_factory=dict)
+    superseded: set[Key] = field(default_factory=set)
+    near: dict[tuple[int, datetime], schedules.Occurrence] = field(default_factory=dict)
+    scheduled: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``apply`` writes: new rows (key → due), new due times and revivals (row id → due),
+    and rows to cancel."""
+
+    insert: dict[Key, datetime]
+    move: dict[int, datetime]
+    revive: dict[int, datetime]
+    cancel: list[int]
+
+
 def _wanted(
-    loaded: Loaded,
+    loaded: schedules.Loaded,
     offsets: Sequence[timedelta],
     prompt_rows: Sequence[PromptSchedule],
     now: datetime,
     until: datetime,
 ) -> tuple[
-    dict[tuple[datetime, str], datetime], set[tuple[datetime, str]], dict[datetime, Occurrence]
+    dict[tuple[datetime, str], datetime],
+    set[tuple[datetime, str]],
+    dict[datetime, schedules.Occurrence],
 ]:
     """(occurrence key, kind) → due time; the overdue reminders a later one replaces (left for
     the dispatcher to record as skipped); and every nearby occurrence by key."""
@@ -127,6 +152,90 @@ def _wanted(
     return want, superseded, {o.key: o for o in near}
 
 
+async def _load(
+    s: AsyncSession, now: datetime, until: datetime, ids: list[int] | None
+) -> tuple[Wanted, list[repos.deliveries.Row]]:
+    """What these circles' schedules want, and the ledger rows they have."""
+    offsets = {
+        cid: offsets_of(text)
+        for cid, text in (await repos.deliveries.reminder_offsets(s, ids)).items()
+    }
+    loaded = await schedules.load_many(s, ids)
+    prompt_rows = await repos.prompts.prompt_schedules_of(s, ids)
+    wanted = Wanted(scheduled=set(loaded))
+    for cid, sched in loaded.items():
+        if cid not in offsets:
+            continue
+        w, late, n = _wanted(sched, offsets[cid], prompt_rows.get(cid, []), now, until)
+        wanted.due.update({(cid, k, kind): due for (k, kind), due in w.items()})
+        wanted.superseded.update((cid, k, kind) for k, kind in late)
+        wanted.near.update({(cid, k): o for k, o in n.items()})
+    lowest = min((k[1] for k in wanted.due), default=now)
+    return wanted, await repos.deliveries.open_rows(s, KINDS, lowest, ids)
+
+
+def diff(
+    wanted: Wanted, existing: Sequence[repos.deliveries.Row], now: datetime, until: datetime
+) -> Plan:
+    """Which rows to insert, move, revive or cancel so the ledger matches ``wanted``. Rows that
+    are leased, finished, superseded, of a meeting that began or beyond the horizon stay."""
+    move: dict[int, datetime] = {}
+    revive: dict[int, datetime] = {}
+    cancel: list[int] = []
+    seen: set[Key] = set()
+    for row in existing:
+        key = (row.circle_id, row.occurrence, row.kind)
+        seen.add(key)
+        target = wanted.due.get(key)
+        if target is not None:
+            if row.status == DeliveryStatus.CANCELLED:
+                revive[row.id] = target
+            elif (
+                row.status == DeliveryStatus.PENDING
+                and row.lease_owner is None
+                and row.due_at != target
+            ):
+                move[row.id] = target
+            continue
+        if (
+            row.status != DeliveryStatus.PENDING
+            or row.lease_owner is not None
+            or key in wanted.superseded
+        ):
+            continue
+        occ = wanted.near.get((row.circle_id, row.occurrence))
+        if occ is not None and not occ.skipped and occ.start <= now:
+            continue  # the meeting began: the dispatcher records it as skipped
+        if occ is None and row.occurrence >= until and row.circle_id in wanted.scheduled:
+            continue  # beyond the horizon: looked at again when the horizon gets there
+        cancel.append(row.id)
+    insert = {key: due for key, due in wanted.due.items() if key not in seen}
+    return Plan(insert, move, revive, cancel)
+
+
+async def _apply(s: AsyncSession, plan: Plan, now: datetime) -> SyncResult:
+    await repos.deliveries.insert_missing(
+        s,
+        [
+            {
+                "circle_id": cid,
+                "occurrence": occ_key,
+                "kind": kind,
+                "due_at": due,
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+            }
+            for (cid, occ_key, kind), due in plan.insert.items()
+        ],
+    )
+    await repos.deliveries.move_due(s, [{"rid": r, "due": d} for r, d in plan.move.items()])
+    await repos.deliveries.revive(s, [{"rid": r, "due": d} for r, d in plan.revive.items()])
+    await repos.deliveries.cancel(s, plan.cancel, now)
+    return SyncResult(
+        added=len(plan.insert) + len(plan.revive), moved=len(plan.move), cancelled=len(plan.cancel)
+    )
+
+
 async def sync(
     s: AsyncSession,
     now: datetime,
@@ -137,144 +246,18 @@ async def sync(
     schedules from ``now`` to ``now + horizon``. Safe to run concurrently in several processes."""
     ids = list(circle_ids) if circle_ids is not None else None
     until = now + horizon
-    cstmt = select(Circle.id, Circle.reminder_offsets)
-    pstmt = select(PromptSchedule)
-    if ids is not None:
-        cstmt = cstmt.where(Circle.id.in_(ids))
-        pstmt = pstmt.where(PromptSchedule.circle_id.in_(ids))
-    offsets = {cid: offsets_of(text) for cid, text in (await s.execute(cstmt)).all()}
-    loaded = await schedules.load_many(s, ids)
-    prompt_rows: dict[int, list[PromptSchedule]] = {}
-    for p in (await s.execute(pstmt)).scalars():
-        prompt_rows.setdefault(p.circle_id, []).append(p)
-
-    want: dict[tuple[int, datetime, str], datetime] = {}
-    superseded: set[tuple[int, datetime, str]] = set()
-    near: dict[tuple[int, datetime], Occurrence] = {}
-    for cid, sched in loaded.items():
-        if cid not in offsets:
-            continue
-        w, late, n = _wanted(sched, offsets[cid], prompt_rows.get(cid, []), now, until)
-        want.update({(cid, k, kind): due for (k, kind), due in w.items()})
-        superseded.update((cid, k, kind) for k, kind in late)
-        near.update({(cid, k): o for k, o in n.items()})
-
-    ours = or_(*(Delivery.kind.startswith(k + ":") for k in KINDS))
-    lowest = min((k[1] for k in want), default=now)
-    estmt = select(
-        Delivery.id,
-        Delivery.circle_id,
-        Delivery.occurrence,
-        Delivery.kind,
-        Delivery.status,
-        Delivery.due_at,
-        Delivery.lease_owner,
-    ).where(
-        ours,
-        or_(
-            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.CANCELLED]),
-            Delivery.occurrence >= lowest,
-        ),
-    )
-    if ids is not None:
-        estmt = estmt.where(Delivery.circle_id.in_(ids))
-    existing = (await s.execute(estmt)).all()
-
-    moved: list[dict[str, Any]] = []
-    revive: list[dict[str, Any]] = []
-    cancel: list[int] = []
-    seen: set[tuple[int, datetime, str]] = set()
-    for rid, cid, occ_key, kind, status, due_at, lease_owner in existing:
-        key = (cid, occ_key, kind)
-        seen.add(key)
-        target = want.get(key)
-        if target is not None:
-            if status == DeliveryStatus.CANCELLED:
-                revive.append({"rid": rid, "due": target})
-            elif status == DeliveryStatus.PENDING and lease_owner is None and due_at != target:
-                moved.append({"rid": rid, "due": target})
-            continue
-        if status != DeliveryStatus.PENDING or lease_owner is not None or key in superseded:
-            continue
-        occ = near.get((cid, occ_key))
-        if occ is not None and not occ.skipped and occ.start <= now:
-            continue  # the meeting began: the dispatcher records it as skipped
-        if occ is None and occ_key >= until and cid in loaded:
-            continue  # beyond the horizon: looked at again when the horizon gets there
-        cancel.append(rid)
-
-    new = [
-        {
-            "circle_id": cid,
-            "occurrence": occ_key,
-            "kind": kind,
-            "due_at": due,
-            "status": DeliveryStatus.PENDING,
-            "attempts": 0,
-        }
-        for (cid, occ_key, kind), due in want.items()
-        if (cid, occ_key, kind) not in seen
-    ]
-    await _insert_missing(s, new)
-    pending = Delivery.status == DeliveryStatus.PENDING
-    table = cast(Table, Delivery.__table__)
-    if moved:
-        await s.execute(
-            update(table)
-            .where(table.c.id == bindparam("rid"), pending, table.c.lease_owner.is_(None))
-            .values(due_at=bindparam("due")),
-            moved,
-        )
-    if revive:
-        await s.execute(
-            update(table)
-            .where(table.c.id == bindparam("rid"), table.c.status == DeliveryStatus.CANCELLED)
-            .values(
-                due_at=bindparam("due"),
-                status=DeliveryStatus.PENDING,
-                lease_owner=None,
-                lease_until=None,
-                finished_at=None,
-                error_code=None,
-            )
-            .execution_options(synchronize_session=False),
-            revive,
-        )
-    for chunk in _chunks(cancel, 500):
-        await s.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(chunk), pending, Delivery.lease_owner.is_(None))
-            .values(status=DeliveryStatus.CANCELLED, finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return SyncResult(added=len(new) + len(revive), moved=len(moved), cancelled=len(cancel))
+    wanted, existing = await _load(s, now, until, ids)
+    return await _apply(s, diff(wanted, existing, now, until), now)
 
 
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-async def _insert_missing(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert new rows; a row another process added meanwhile is left as it is."""
-    if not rows:
-        return
-    dialect = s.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    for chunk in _chunks(rows, 2000 if dialect == "postgresql" else 100):
-        stmt = (
-            insert(Delivery)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["circle_id", "occurrence", "kind"])
-        )
-        await s.execute(stmt)
-
-
-async def sync_circle(s: AsyncSession, core: Core, circle_id: int) -> SyncResult:
-    """Materialise one circle right after a change (inside the command's transaction)."""
-    await s.flush()
-    horizon = timedelta(days=core.settings.file.scheduler.horizon_days)
-    return await sync(s, core.clock.now(), horizon, [circle_id])
+async def changed(sc: Scope, circle: Circle, action: str, detail: str | None = None) -> SyncResult:
+    """The one way a change to a schedule, reminder offsets or prompt schedule ends: the
+    circle's ledger rows brought in line (same transaction) and the change audited."""
+    await sc.session.flush()
+    horizon = timedelta(days=sc.core.settings.file.scheduler.horizon_days)
+    result = await sync(sc.session, sc.now(), horizon, [circle.id])
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, None, detail)
+    return result
 
 
 async def materialise_all(core: Core, chunk: int = 2000) -> SyncResult:
@@ -283,31 +266,51 @@ async def materialise_all(core: Core, chunk: int = 2000) -> SyncResult:
     horizon = timedelta(days=core.settings.file.scheduler.horizon_days)
     now = core.clock.now()
     async with core.sessions() as s:
-        ids = list(
-            (await s.execute(select(Schedule.circle_id).order_by(Schedule.circle_id))).scalars()
-        )
+        ids = await repos.schedules.scheduled_circle_ids(s)
     added = moved = cancelled = 0
-    for part in _chunks(ids, chunk):
+    for part in repos.deliveries.chunks(ids, chunk):
         async with core.sessions() as s, s.begin():
             r = await sync(s, now, horizon, part)
         added, moved, cancelled = added + r.added, moved + r.moved, cancelled + r.cancelled
     # Circles without a schedule (any more) keep no pending reminders or prompts.
     async with core.sessions() as s, s.begin():
-        orphans = select(Circle.id).where(Circle.id.not_in(select(Schedule.circle_id)))
-        result = await s.execute(
-            update(Delivery)
-            .where(
-                Delivery.circle_id.in_(orphans),
-                Delivery.status == DeliveryStatus.PENDING,
-                Delivery.lease_owner.is_(None),
-                or_(*(Delivery.kind.startswith(k + ":") for k in KINDS)),
-            )
-            .values(status=DeliveryStatus.CANCELLED, finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        cancelled += int(getattr(result, "rowcount", 0) or 0)
+        cancelled += await repos.deliveries.cancel_unscheduled(s, KINDS, now)
     log.info("materialised added=%d moved=%d cancelled=%d", added, moved, cancelled)
     return SyncResult(added, moved, cancelled)
+
+
+# -- reminder offsets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OffsetsSet:
+    offsets: tuple[timedelta, ...]
+
+
+async def set_offsets(sc: Scope, circle: Circle, text: str) -> OffsetsSet:
+    """``reminders set 24h,1h``: when reminders go out before each meeting."""
+    try:
+        parsed = tuple(parse_offsets(text))
+    except ValueError:
+        raise UserError(
+            N_(
+                'offsets: "{text}" is not a list of durations. Use numbers with m, h or d, '
+                "between 1m and 14d, at most 5, like /circle reminders set 24h,1h"
+            ),
+            text=text,
+        ) from None
+    circle.reminder_offsets = ",".join(format_duration(o) for o in parsed)
+    await changed(sc, circle, "reminders.set")
+    return OffsetsSet(parsed)
+
+
+async def set_notify(sc: Scope, circle: Circle, where: Notify) -> Notify:
+    """``notify dm|channel|off``: where this member's reminders reach them."""
+    m = await repos.membership(sc.session, circle.id, sc.actor)
+    if m is None:
+        raise UserError(N_("Only members of {circle} get its reminders."), circle=circle.name)
+    m.notify = where
+    return where
 
 
 # -- wording -----------------------------------------------------------------------------------
@@ -329,7 +332,7 @@ def time_left(delta: timedelta, lang: str) -> str:
     return " ".join(parts)
 
 
-def local_date(occ: Occurrence, loaded: Loaded) -> date:
+def local_date(occ: schedules.Occurrence, loaded: schedules.Loaded) -> date:
     return schedules.to_local(occ.start, loaded.rule.zone).date()
 
 
@@ -342,7 +345,11 @@ def rsvp_buttons(circle: Circle, day: date, lang: str) -> tuple[Button, ...]:
 
 
 def reminder_message(
-    port: ChatPort, circle: Circle, loaded: Loaded, occ: Occurrence, now: datetime
+    port: ChatPort,
+    circle: Circle,
+    loaded: schedules.Loaded,
+    occ: schedules.Occurrence,
+    now: datetime,
 ) -> Message:
     lang, zone = circle.language, loaded.rule.zone
     lines = [
@@ -376,7 +383,9 @@ def reminder_message(
 # -- handlers ------------------------------------------------------------------------------------
 
 
-def current_occurrence(loaded: Loaded | None, key: datetime) -> Occurrence | None:
+def current_occurrence(
+    loaded: schedules.Loaded | None, key: datetime
+) -> schedules.Occurrence | None:
     """The occurrence with this original start as the schedule says now (None: gone/skipped)."""
     if loaded is None:
         return None
@@ -384,10 +393,10 @@ def current_occurrence(loaded: Loaded | None, key: datetime) -> Occurrence | Non
         moved = loaded.exceptions[key]
         if moved is None:
             return None
-        return Occurrence(key, moved, schedules.to_local(key, loaded.rule.zone))
+        return schedules.Occurrence(key, moved, schedules.to_local(key, loaded.rule.zone))
     if not schedules.is_instance(loaded.rule, key):
         return None
-    return Occurrence(key, key, schedules.to_local(key, loaded.rule.zone))
+    return schedules.Occurrence(key, key, schedules.to_local(key, loaded.rule.zone))
 
 
 @dataclass(frozen=True)
@@ -398,10 +407,7 @@ class Audience:
 
 async def audience(s: AsyncSession, circle: Circle) -> Audience:
     """Who hears of a meeting: active members and leaders, and a mentor who still sits in."""
-    stmt = select(Membership).where(
-        Membership.circle_id == circle.id, Membership.status == Status.ACTIVE
-    )
-    people = list((await s.execute(stmt)).scalars())
+    people = list(await repos.memberships(s, circle.id))
     if any(m.role == Role.MENTOR for m in people):
         sits_in = await stages.current(s, circle.id) in (Stage.FACILITATING, Stage.OBSERVING)
         people = [m for m in people if m.role != Role.MENTOR or sits_in]
@@ -412,15 +418,8 @@ async def audience(s: AsyncSession, circle: Circle) -> Audience:
 
 async def _later_reminder_due(s: AsyncSession, d: Delivery, now: datetime) -> bool:
     minutes = int(d.kind.partition(":")[2] or 0)
-    stmt = select(Delivery.kind).where(
-        Delivery.circle_id == d.circle_id,
-        Delivery.occurrence == d.occurrence,
-        Delivery.kind.startswith(REMINDER + ":"),
-        Delivery.id != d.id,
-        Delivery.due_at <= now,
-        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENT]),
-    )
-    return any(int(k.partition(":")[2] or 0) < minutes for k in (await s.execute(stmt)).scalars())
+    kinds = await repos.deliveries.due_siblings(s, d, REMINDER, now)
+    return any(int(k.partition(":")[2] or 0) < minutes for k in kinds)
 
 
 async def send_reminder(job: Job) -> DeliveryStatus:
@@ -508,33 +507,3 @@ async def send_prompt(job: Job) -> DeliveryStatus:
 
 register(REMINDER, send_reminder)
 register(PROMPT, send_prompt)
-
-
-async def set_prompt_schedule(
-    s: AsyncSession, circle: Circle, kind: str, before: timedelta | None, now: datetime
-) -> None:
-    """Post a prompt of ``kind`` ``before`` each meeting; ``None`` stops it."""
-    stmt = select(PromptSchedule).where(
-        and_(PromptSchedule.circle_id == circle.id, PromptSchedule.kind == kind)
-    )
-    row = (await s.execute(stmt)).scalar_one_or_none()
-    if before is None:
-        if row is not None:
-            await s.delete(row)
-        return
-    minutes = int(before.total_seconds() // 60)
-    if row is None:
-        s.add(
-            PromptSchedule(circle_id=circle.id, kind=kind, before_minutes=minutes, updated_at=now)
-        )
-    else:
-        row.before_minutes, row.updated_at = minutes, now
-
-
-async def prompt_schedules(s: AsyncSession, circle_id: int) -> Sequence[PromptSchedule]:
-    stmt = (
-        select(PromptSchedule)
-        .where(PromptSchedule.circle_id == circle_id)
-        .order_by(PromptSchedule.kind)
-    )
-    return (await s.execute(stmt)).scalars().all()

@@ -24,18 +24,23 @@ RSVPs keep the original key, so a move carries them along.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateutil.rrule as dr
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Modules only, never ``from … import`` names: reminders and meetings import this module too.
+from bot.core import meetings, reminders
 from bot.core.errors import UserError
+from bot.core.scope import Scope
 from bot.i18n import N_
+from bot.port import Message
+from storage import repos
 from storage.models import Circle, Schedule, ScheduleException
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -318,32 +323,39 @@ class Loaded:
 
 
 async def load(s: AsyncSession, circle_id: int) -> Loaded | None:
-    row = await s.get(Schedule, circle_id)
+    row = await repos.schedules.schedule(s, circle_id)
     if row is None:
         return None
-    stmt = select(ScheduleException).where(ScheduleException.circle_id == circle_id)
-    exc = {e.occurrence: e.moved_to for e in (await s.execute(stmt)).scalars()}
+    exc = {e.occurrence: e.moved_to for e in await repos.schedules.exceptions(s, circle_id)}
     return Loaded(row, Rule.of(row), exc)
 
 
 async def load_many(s: AsyncSession, circle_ids: Iterable[int] | None = None) -> dict[int, Loaded]:
     """Every schedule (or those of ``circle_ids``) with its exceptions, in two queries."""
-    stmt = select(Schedule)
-    exc_stmt = select(ScheduleException)
-    if circle_ids is not None:
-        ids = list(circle_ids)
-        stmt = stmt.where(Schedule.circle_id.in_(ids))
-        exc_stmt = exc_stmt.where(ScheduleException.circle_id.in_(ids))
-    rows = (await s.execute(stmt)).scalars().all()
+    rows, exceptions = await repos.schedules.schedules_with_exceptions(s, circle_ids)
     exc: dict[int, dict[datetime, datetime | None]] = {}
-    for e in (await s.execute(exc_stmt)).scalars():
+    for e in exceptions:
         exc.setdefault(e.circle_id, {})[e.occurrence] = e.moved_to
     return {r.circle_id: Loaded(r, Rule.of(r), exc.get(r.circle_id, {})) for r in rows}
 
 
+async def need(s: AsyncSession, circle: Circle) -> Loaded:
+    """The circle's schedule, or a UserError saying how to set one."""
+    loaded = await load(s, circle.id)
+    if loaded is None:
+        raise UserError(
+            N_(
+                "{circle} has no meeting schedule yet. A leader can set one with "
+                "/circle schedule set day:tuesday time:19:00."
+            ),
+            circle=circle.name,
+        )
+    return loaded
+
+
 async def save(s: AsyncSession, circle: Circle, rule: Rule, now: datetime) -> Schedule:
     """Store the rule; keep skips and moves of occurrences the new rule still has."""
-    row = await s.get(Schedule, circle.id)
+    row = await repos.schedules.schedule(s, circle.id)
     if row is None:
         row = Schedule(circle_id=circle.id)
         s.add(row)
@@ -353,20 +365,11 @@ async def save(s: AsyncSession, circle: Circle, rule: Rule, now: datetime) -> Sc
     row.duration_minutes = int(rule.duration.total_seconds() // 60)
     row.location = rule.location
     row.updated_at = now
-    stmt = select(ScheduleException).where(ScheduleException.circle_id == circle.id)
-    for e in (await s.execute(stmt)).scalars().all():
+    for e in await repos.schedules.exceptions(s, circle.id):
         if not is_instance(rule, e.occurrence):
             await s.delete(e)
     await s.flush()
     return row
-
-
-async def clear(s: AsyncSession, circle_id: int) -> None:
-    await s.execute(delete(ScheduleException).where(ScheduleException.circle_id == circle_id))
-    row = await s.get(Schedule, circle_id)
-    if row is not None:
-        await s.delete(row)
-    await s.flush()
 
 
 def upcoming(
@@ -435,10 +438,7 @@ def find(loaded: Loaded, day: date, now: datetime, *, include_skipped: bool = Fa
 async def set_exception(
     s: AsyncSession, circle_id: int, occ: Occurrence, moved_to: datetime | None
 ) -> None:
-    stmt = select(ScheduleException).where(
-        ScheduleException.circle_id == circle_id, ScheduleException.occurrence == occ.key
-    )
-    row = (await s.execute(stmt)).scalar_one_or_none()
+    row = await repos.schedules.exception(s, circle_id, occ.key)
     if row is None:
         s.add(ScheduleException(circle_id=circle_id, occurrence=occ.key, moved_to=moved_to))
     elif moved_to is not None and moved_to == occ.key:
@@ -459,3 +459,150 @@ def describe_rule(rule: Rule) -> tuple[str, dict[str, object]]:
             return N_("every {day} at {time}"), {"day": day, "time": at}
         return N_("every {n} weeks on {day} at {time}"), {"n": every, "day": day, "time": at}
     return N_("at {time}, following the rule {rule}"), {"time": at, "rule": rule.rrule}
+
+
+# -- use cases -----------------------------------------------------------------------------------
+
+R = TypeVar("R")
+Notice = Callable[[R], str]
+"""How the cog words a result for the circle's channel (core keeps the rules, cogs the words)."""
+
+
+async def _announce(sc: Scope, circle: Circle, text: str) -> None:
+    if circle.channel_id:
+        await sc.port.post(sc.workspace, circle.channel_id, Message(text))
+
+
+@dataclass(frozen=True)
+class NewSchedule:
+    """What a leader gives ``schedule set``; None keeps the old value (or the default)."""
+
+    at: time
+    day: str | None = None
+    every_weeks: int | None = None
+    start: date | None = None
+    timezone: str | None = None
+    duration: int | None = None
+    location: str | None = None
+    rrule: str | None = None
+
+
+DEFAULT_MINUTES = 90
+
+
+async def set_schedule(
+    sc: Scope, circle: Circle, new: NewSchedule, notice: Notice[Loaded]
+) -> Loaded:
+    """``schedule set``: the recurring meeting; skips and moves the new rule still has stay."""
+    if new.rrule and (new.day or new.every_weeks):
+        raise UserError(
+            N_(
+                "Give either day (with every_weeks) or rrule, not both. For example: "
+                "/circle schedule set day:tuesday time:19:00 every_weeks:2"
+            )
+        )
+    old = await load(sc.session, circle.id)
+    zone = zone_of(new.timezone or (old.rule.zone.key if old else circle.timezone))
+    rule = build_rule(
+        zone=zone,
+        at=new.at,
+        now=sc.now(),
+        start=new.start,
+        day=new.day,
+        every_weeks=new.every_weeks or 1,
+        raw=new.rrule,
+        duration=new.duration
+        or (int(old.rule.duration.total_seconds() // 60) if old else DEFAULT_MINUTES),
+        location=new.location if new.location is not None else (old.rule.location if old else None),
+    )
+    await save(sc.session, circle, rule, sc.now())
+    circle.timezone = zone.key
+    await reminders.changed(sc, circle, "schedule.set")
+    loaded = await need(sc.session, circle)
+    await _announce(sc, circle, notice(loaded))
+    return loaded
+
+
+@dataclass(frozen=True)
+class Changed:
+    """One occurrence skipped or moved: where it was (``occ.key``) and where it is now."""
+
+    occ: Occurrence
+    start: datetime
+    zone: ZoneInfo
+
+
+async def skip(sc: Scope, circle: Circle, day: date, notice: Notice[Changed]) -> Changed:
+    """``schedule skip``: no meeting (and no reminders) on ``day``; not once it has started."""
+    loaded = await need(sc.session, circle)
+    occ = find(loaded, day, sc.now())
+    if occ.start <= sc.now():
+        raise UserError(
+            N_("The meeting on {date} has already started, so it cannot be skipped."),
+            date=day.isoformat(),
+        )
+    await set_exception(sc.session, circle.id, occ, None)
+    await reminders.changed(sc, circle, "schedule.skip")
+    result = Changed(occ, occ.start, loaded.rule.zone)
+    await _announce(sc, circle, notice(result))
+    return result
+
+
+async def move(
+    sc: Scope, circle: Circle, day: date, to: date, at: time | None, notice: Notice[Changed]
+) -> Changed:
+    """``schedule move``: the meeting of ``day`` to ``to`` (at ``at``, default the same local
+    time); its reminders, RSVPs and attendance follow it."""
+    loaded = await need(sc.session, circle)
+    now = sc.now()
+    occ = find(loaded, day, now, include_skipped=True)
+    if occ.start <= now:
+        raise UserError(
+            N_("The meeting on {date} has already started, so it cannot be moved."),
+            date=day.isoformat(),
+        )
+    zone = loaded.rule.zone
+    at = at or to_local(occ.start, zone).time()
+    new_start = to_utc(datetime.combine(to, at), zone)
+    if new_start <= now:
+        raise UserError(
+            N_(
+                "{date} {time} is in the past. Give a later date: "
+                "/circle schedule move {old} to:YYYY-MM-DD"
+            ),
+            date=to.isoformat(),
+            time=at.strftime("%H:%M"),
+            old=day.isoformat(),
+        )
+    await set_exception(sc.session, circle.id, occ, new_start)
+    await reminders.changed(sc, circle, "schedule.move")
+    result = Changed(occ, new_start, zone)
+    await _announce(sc, circle, notice(result))
+    return result
+
+
+@dataclass(frozen=True)
+class Overview:
+    """``schedule show``: the rule, what comes next, what is skipped, and who answered."""
+
+    loaded: Loaded
+    upcoming: list[Occurrence]
+    skipped: list[Occurrence]
+    offsets: tuple[timedelta, ...]
+    next_roster: meetings.Roster | None
+
+
+async def overview(sc: Scope, circle: Circle, count: int = 3) -> Overview:
+    loaded = await need(sc.session, circle)
+    now = sc.now()
+    horizon = timedelta(days=sc.core.settings.file.scheduler.horizon_days)
+    window = occurrences(loaded.rule, loaded.exceptions, now, now + horizon, include_skipped=True)
+    found = upcoming(loaded, now, count)
+    roster = await meetings.roster(sc.session, circle, found[0]) if found else None
+    return Overview(
+        loaded,
+        found,
+        [o for o in window if o.skipped],
+        reminders.offsets_of(circle.reminder_offsets),
+        roster,
+    )

@@ -4,6 +4,7 @@ Core services call these instead of writing SQL of their own; cogs and platform 
 import this package (a ruff rule enforces it).
 """
 
+from storage.repos import deliveries, meetings, prompts, schedules
 from storage.repos.audit import audit
 from storage.repos.circles import (
     circle_by_channel,
@@ -33,9 +34,13 @@ __all__ = [
     "circles_in",
     "circles_of",
     "current_rules",
+    "deliveries",
     "has_agreed",
+    "meetings",
     "membership",
     "memberships",
     "name_key",
+    "prompts",
+    "schedules",
     "seats_taken",
 ]
