@@ -3,8 +3,9 @@
 ``sync`` materialises the deliveries a circle should have from now to the horizon
 (``[scheduler] horizon_days``) and brings pending rows in line with the schedule: new rows for new
 occurrences, a new due time for a moved meeting, cancelled rows for skipped meetings or dropped
-offsets. It runs inside every command that changes a schedule, offsets or prompt schedule (same
-transaction) and periodically for all circles (``bot.scheduling``).
+offsets. Every use case that changes a schedule, offsets or a prompt schedule ends in ``changed``
+(sync in the same transaction, then audit); it also runs periodically for all circles
+(``bot.scheduling``). ``sync`` is load → ``diff`` (pure) → apply.
 
 Late policy, per kind (the dispatcher may run late after downtime):
 
