@@ -11,16 +11,16 @@ from bot.core import health, mentoring, prompts  # noqa: F401  (health, mentorin
 from bot.core.clock import Clock, SystemClock
 from bot.core.runtime import Core
 from cogs.circles import CirclesCog
-from cogs.consult import ConsultCog
+from cogs.consults import ConsultsCog
 from cogs.help import HelpCog
 from cogs.meetings import MeetingsCog
-from cogs.mentor import MentorCog
+from cogs.mentoring import MentoringCog
 from cogs.privacy import PrivacyCog
 from cogs.prompts import PromptsCog
 from cogs.reminders import RemindersCog
 from cogs.rules import RulesCog
 from cogs.schedules import ScheduleCog
-from cogs.session import SessionCog
+from cogs.sessions import SessionsCog
 from cogs.support import SupportCog
 from storage.db import make_engine, make_sessions, migrate
 
@@ -34,9 +34,9 @@ def all_cogs() -> list[Cog]:
         PromptsCog(),
         SupportCog(),
         PrivacyCog(),
-        SessionCog(),
-        MentorCog(),
-        ConsultCog(),
+        SessionsCog(),
+        MentoringCog(),
+        ConsultsCog(),
         ScheduleCog(),
         RemindersCog(),
         MeetingsCog(),

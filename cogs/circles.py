@@ -7,12 +7,10 @@ from zoneinfo import ZoneInfo
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
-from bot.core import circles, meetings, rules, stages
-from bot.core.errors import UserError
+from bot.core import circles
 from bot.i18n import N_
 from bot.port import Button
-from storage import repos
-from storage.models import Circle, Role, Status
+from storage.models import Circle, Role
 
 ROLE_CHOICES = ("member", "leader")
 
@@ -164,13 +162,7 @@ class CirclesCog(Cog):
         circle=CircleUse.NONE,
     )
     async def list_(self, ctx: Context) -> Reply:
-        s, inv = ctx.session, ctx.inv
-        if ctx.is_organizer:
-            found = await repos.circles_in(s, inv.platform, inv.workspace)
-        else:
-            found = await repos.circles_of(s, inv.platform, inv.workspace, inv.user, [Role.MENTOR])
-            if not found:
-                raise UserError(N_("You do not mentor any circle here."))
+        found = await circles.listing(ctx.scope, ctx.is_organizer)
         if not found:
             return Reply(
                 ctx.t(N_("There are no circles yet. Create one with /circle create NAME."))
@@ -181,10 +173,10 @@ class CirclesCog(Cog):
                 ctx.t(
                     N_("- {name}: {n}/{max} members, {waiting} waiting, stage {stage}"),
                     name=c.name,
-                    n=await repos.seats_taken(s, c.id),
+                    n=c.seated,
                     max=c.max_size,
-                    waiting=len(await repos.memberships(s, c.id, Status.WAITLISTED)),
-                    stage=ctx.t(await stages.current(s, c.id)),
+                    waiting=c.waiting,
+                    stage=ctx.t(c.stage),
                 )
             )
         return Reply("\n".join(lines))
@@ -192,47 +184,42 @@ class CirclesCog(Cog):
     @command("info", who=[Who.MEMBER], help=N_("A summary of the circle."))
     async def info(self, ctx: Context) -> Reply:
         circle = ctx.need_circle()
-        s = ctx.session
-        active = await repos.memberships(s, circle.id)
-        by_role = {r: [ctx.port.mention(m.user_id) for m in active if m.role == r] for r in Role}
-        waiting = await repos.memberships(s, circle.id, Status.WAITLISTED)
-        current = await repos.current_rules(s, circle.id)
-        agreed = await repos.agreed_users(s, circle.id, current.version) if current else set()
-        seated = [m for m in active if m.role != Role.MENTOR]
+        c = await circles.info(ctx.scope, circle, ctx.membership)
         none = ctx.t(N_("none"))
+
+        def names(users: list[str]) -> str:
+            return ", ".join(ctx.port.mention(u) for u in users) or none
+
         lines = [
-            ctx.t(N_("{name}"), name=circle.name),
-            ctx.t(N_("Leaders: {names}"), names=", ".join(by_role[Role.LEADER]) or none),
-            ctx.t(N_("Members: {names}"), names=", ".join(by_role[Role.MEMBER]) or none),
+            ctx.t(N_("{name}"), name=c.name),
+            ctx.t(N_("Leaders: {names}"), names=names(c.leaders)),
+            ctx.t(N_("Members: {names}"), names=names(c.members)),
             ctx.t(
                 N_("Seats: {n} of {max} (at least {min}); waitlist: {w}"),
-                n=len(seated),
-                max=circle.max_size,
-                min=circle.min_size,
-                w=len(waiting),
+                n=c.seated,
+                max=c.max_size,
+                min=c.min_size,
+                w=c.waiting,
             ),
             ctx.t(
                 N_("Mentor: {name}; stage: {stage}"),
-                name=", ".join(by_role[Role.MENTOR]) or none,
-                stage=ctx.t(await stages.current(s, circle.id)),
+                name=names(c.mentors),
+                stage=ctx.t(c.stage),
             ),
             ctx.t(
                 N_("Ground rules: version {v}, agreed by {k} of {n}"),
-                v=current.version if current else 0,
-                k=len([m for m in seated if m.user_id in agreed]),
-                n=len(seated),
+                v=c.rules_version,
+                k=c.agreed,
+                n=c.seated,
             ),
-            ctx.t(N_("Time zone: {zone}"), zone=circle.timezone),
-        ]
-        nxt = await meetings.next_meeting(s, circle.id, ctx.now())
-        lines.append(
+            ctx.t(N_("Time zone: {zone}"), zone=c.timezone),
             ctx.t(
                 N_("Next meeting: {when}"),
-                when=ctx.port.format_time(nxt.start, ZoneInfo(circle.timezone)),
+                when=ctx.port.format_time(c.next_meeting, ZoneInfo(c.timezone)),
             )
-            if nxt
-            else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)"))
-        )
-        if not await rules.agreed_now(ctx.scope, circle, ctx.user) and ctx.membership:
+            if c.next_meeting
+            else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)")),
+        ]
+        if c.you_have_not_agreed:
             lines.append(ctx.t(N_("You have not agreed to the current ground rules yet.")))
         return Reply("\n".join(lines))

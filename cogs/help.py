@@ -6,8 +6,8 @@ from bot.commands.context import Context
 from bot.commands.permissions import may_run
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Registry, Who, command
+from bot.core import circles
 from bot.i18n import N_
-from storage import repos
 from storage.models import Membership
 
 
@@ -22,7 +22,7 @@ class HelpCog(Cog):
         assert self.registry is not None, "set when the registry is built"
         roles: list[Membership | None] = [ctx.membership]
         if ctx.circle is None:
-            roles += await repos.active_roles(ctx.session, ctx.platform, ctx.workspace, ctx.user)
+            roles += await circles.roles_here(ctx.scope)
         lines = [ctx.t(N_("Commands you can use:"))]
         for spec in self.registry:
             if any(may_run(spec, ctx.is_organizer, m) for m in roles):

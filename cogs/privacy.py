@@ -37,11 +37,10 @@ class PrivacyCog(Cog):
         circle=CircleUse.NONE,
     )
     async def export(self, ctx: Context) -> Reply:
-        data = await privacy.export(ctx.session, ctx.platform, ctx.workspace, ctx.user)
-        body = json.dumps(data, indent=2, sort_keys=True).encode()
-        rows = sum(len(v) for v in data["tables"].values())
+        mine = await privacy.export_mine(ctx.scope)
+        body = json.dumps(mine.data, indent=2, sort_keys=True).encode()
         return Reply(
-            ctx.t(N_("Here is everything stored about you: {n} records."), n=rows),
+            ctx.t(N_("Here is everything stored about you: {n} records."), n=mine.records),
             file=Attachment("circlekeeper-export.json", body, "application/json"),
         )
 

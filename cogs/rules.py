@@ -6,29 +6,24 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import rules
-from bot.core.errors import UserError
 from bot.i18n import N_
 from bot.port import Form, FormField
-from storage import repos
 
 
 class RulesCog(Cog):
     @command("rules show", who=[Who.MEMBER], help=N_("Show the circle's ground rules."))
     async def show(self, ctx: Context) -> Reply:
         circle = ctx.need_circle()
-        current = await repos.current_rules(ctx.session, circle.id)
-        if current is None:
-            raise UserError(N_("{circle} has no ground rules yet."), circle=circle.name)
-        agreed = await repos.has_agreed(ctx.session, circle.id, ctx.user, current.version)
+        current = await rules.show(ctx.scope, circle)
         status = (
             ctx.t(N_("You agreed to this version."))
-            if agreed
+            if current.agreed
             else ctx.t(N_("You have not agreed to this version yet: /circle rules agree"))
         )
         heading = ctx.t(
             N_("Ground rules of {circle}, version {v}:"), circle=circle.name, v=current.version
         )
-        buttons = () if agreed else (rules.agree_button(circle, current.version),)
+        buttons = () if current.agreed else (rules.agree_button(circle, current.version),)
         return Reply(f"{heading}\n{current.text}\n\n{status}", buttons=buttons)
 
     @command(
@@ -48,7 +43,7 @@ class RulesCog(Cog):
     async def edit(self, ctx: Context, text: str | None) -> Reply:
         circle = ctx.need_circle()
         if not text:
-            current = await repos.current_rules(ctx.session, circle.id)
+            current = await rules.current_text(ctx.scope, circle)
             return Reply(
                 ctx.t(
                     N_(
@@ -65,7 +60,7 @@ class RulesCog(Cog):
                             ctx.t(N_("Ground rules")),
                             multiline=True,
                             max_length=rules.MAX_RULES,
-                            value=current.text if current else "",
+                            value=current,
                         ),
                     ),
                     {"circle": f"#{circle.id}"},

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.port import Access
-from storage.models import Delivery, DeliveryStatus, Membership, Role, Stage, Status
+from storage import repos
+from storage.models import Membership, Role, Stage, Status
 
 INVITE_KIND = "mentor-access:expire"
 """The ledger row that withdraws an invited mentor's access when the invitation ends."""
@@ -35,12 +35,5 @@ async def invited_until(
     s: AsyncSession, circle_id: int, mentor: str, now: datetime
 ) -> datetime | None:
     """When a leader's invitation of this mentor back into the channel ends (None: not invited)."""
-    stmt = select(Delivery.due_at).where(
-        Delivery.circle_id == circle_id,
-        Delivery.kind == INVITE_KIND,
-        Delivery.target_id == mentor,
-        Delivery.status == DeliveryStatus.PENDING,
-        Delivery.due_at > now,
-    )
-    ends = (await s.execute(stmt)).scalars().all()
+    ends = await repos.mentoring.pending_ends(s, circle_id, INVITE_KIND, mentor, now)
     return max(ends) if ends else None

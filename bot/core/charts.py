@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import mentoring
 from bot.core.health import meetings_of
+from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from storage.models import Circle, Stage
 
@@ -74,6 +76,21 @@ async def chart_data(s: AsyncSession, circle: Circle, now: datetime) -> ChartDat
     end = max([now, *(p.when for p in points)])
     title = translate(N_("{circle}: attendance per meeting"), circle.language, circle=circle.name)
     return ChartData(title, points, bands, start, end)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: ChartData
+    png: bytes
+    filename: str
+
+
+async def attendance(sc: Scope, circle: Circle, lang: str) -> Rendered:
+    """``mentor chart``: the circle's attendance chart as a PNG, its labels in ``lang``."""
+    data = await chart_data(sc.session, circle, sc.now())
+    png = await render_png(data, lang)
+    slug = re.sub(r"[^a-z0-9]+", "-", circle.name.lower()).strip("-")
+    return Rendered(data, png, f"attendance-{slug}.png")
 
 
 def render(data: ChartData, lang: str = "en") -> bytes:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from bot.core import mentoring, rules, schedules, stages
+from bot.core import meetings, mentoring, rules, schedules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import LANGUAGES, N_, translate
 from bot.port import Access, Button, Message
 from storage import repos
-from storage.models import Circle, Membership, Role, Status
+from storage.models import Circle, Membership, Role, Stage, Status
 
 _NAME = re.compile(r"^[\w][\w \-']{1,38}[\w]$")
 
@@ -289,3 +291,97 @@ async def request_join(sc: Scope, circle: Circle) -> None:
                 ),
             ),
         )
+
+
+# -- what a circle looks like ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of the circle list: figures only."""
+
+    name: str
+    seated: int
+    max_size: int
+    waiting: int
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A circle at a glance, for its members: who is in it, seats, rules agreed, next meeting."""
+
+    name: str
+    leaders: list[str]
+    members: list[str]
+    mentors: list[str]
+    seated: int
+    min_size: int
+    max_size: int
+    waiting: int
+    stage: Stage
+    rules_version: int
+    agreed: int
+    timezone: str
+    next_meeting: datetime | None
+    you_have_not_agreed: bool
+    """The asker is in the circle and has not agreed to the current ground rules."""
+
+
+async def overseen(sc: Scope, is_organizer: bool) -> Sequence[Circle]:
+    """Every circle here for an organizer; for anyone else the circles they mentor (at least
+    one, or a message saying they mentor none)."""
+    if is_organizer:
+        return await repos.circles_in(sc.session, sc.platform, sc.workspace)
+    found = await repos.circles_of(sc.session, sc.platform, sc.workspace, sc.actor, [Role.MENTOR])
+    if not found:
+        raise UserError(N_("You do not mentor any circle here."))
+    return found
+
+
+async def listing(sc: Scope, is_organizer: bool) -> list[Listed]:
+    """The circles the actor oversees (see ``overseen``), each with its figures."""
+    s = sc.session
+    return [
+        Listed(
+            name=c.name,
+            seated=await repos.seats_taken(s, c.id),
+            max_size=c.max_size,
+            waiting=len(await repos.memberships(s, c.id, Status.WAITLISTED)),
+            stage=await stages.current(s, c.id),
+        )
+        for c in await overseen(sc, is_organizer)
+    ]
+
+
+async def info(sc: Scope, circle: Circle, asker: Membership | None) -> Summary:
+    """The summary ``/circle info`` shows; ``asker`` is the actor's membership, if any."""
+    s = sc.session
+    active = await repos.memberships(s, circle.id)
+    by_role = {r: [m.user_id for m in active if m.role == r] for r in Role}
+    waiting = await repos.memberships(s, circle.id, Status.WAITLISTED)
+    current = await repos.current_rules(s, circle.id)
+    agreed = await repos.agreed_users(s, circle.id, current.version) if current else set()
+    seated = [m for m in active if m.role != Role.MENTOR]
+    nxt = await meetings.next_meeting(s, circle.id, sc.now())
+    return Summary(
+        name=circle.name,
+        leaders=by_role[Role.LEADER],
+        members=by_role[Role.MEMBER],
+        mentors=by_role[Role.MENTOR],
+        seated=len(seated),
+        min_size=circle.min_size,
+        max_size=circle.max_size,
+        waiting=len(waiting),
+        stage=await stages.current(s, circle.id),
+        rules_version=current.version if current else 0,
+        agreed=len([m for m in seated if m.user_id in agreed]),
+        timezone=circle.timezone,
+        next_meeting=nxt.start if nxt else None,
+        you_have_not_agreed=not await rules.agreed_now(sc, circle, sc.actor) and asker is not None,
+    )
+
+
+async def roles_here(sc: Scope) -> Sequence[Membership]:
+    """The actor's active memberships in every circle of this workspace."""
+    return await repos.active_roles(sc.session, sc.platform, sc.workspace, sc.actor)

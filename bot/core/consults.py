@@ -20,7 +20,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import UserError
@@ -28,6 +27,7 @@ from bot.core.mentoring import mentor_of
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from bot.port import Button, Message
+from storage import repos
 from storage.models import Circle, Consult, Membership, Status
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,5 @@ async def acknowledge(
 
 
 async def open_count(s: AsyncSession, circle_id: int) -> int:
-    stmt = select(func.count()).where(
-        Consult.circle_id == circle_id, Consult.acknowledged_at.is_(None)
-    )
-    return int((await s.execute(stmt)).scalar_one())
+    """Requests the mentor has not acknowledged yet (a health figure)."""
+    return await repos.consults.open_count(s, circle_id)

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import consults, ledger, mentoring, schedules
+from bot.core import circles, consults, ledger, mentoring, schedules
 from bot.core.ledger import Job
+from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from bot.port import Button, ChatPort, Message
 from storage import repos
@@ -82,12 +82,8 @@ class Readiness:
 async def meetings_of(
     s: AsyncSession, circle_id: int, since: datetime | None = None, until: datetime | None = None
 ) -> list[Meeting]:
-    stmt = select(Meeting).where(Meeting.circle_id == circle_id)
-    if since is not None:
-        stmt = stmt.where(Meeting.occurrence >= since)
-    if until is not None:
-        stmt = stmt.where(Meeting.occurrence <= until)
-    return list((await s.execute(stmt.order_by(Meeting.occurrence))).scalars())
+    """Meetings held from ``since`` to ``until`` (both inclusive), oldest first."""
+    return await repos.health.meetings_of(s, circle_id, since, until)
 
 
 async def _rules_agreed(s: AsyncSession, circle_id: int) -> tuple[int, int]:
@@ -145,6 +141,12 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
     if h.next_stage_planned is not None and h.next_stage_planned < now:
         h.flags.append(Flag.STAGE_OVERDUE)
     return h
+
+
+async def status(sc: Scope, circle: Circle | None, is_organizer: bool) -> list[Health]:
+    """``mentor status``: this circle's figures, or those of every circle the actor oversees."""
+    found = [circle] if circle is not None else await circles.overseen(sc, is_organizer)
+    return [await figures(sc.session, c, sc.now()) for c in found]
 
 
 async def readiness(s: AsyncSession, circle: Circle, target: Stage) -> Readiness:

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StageSettings
@@ -36,9 +35,7 @@ from bot.i18n import N_, translate
 from bot.port import Access, ChatPort, Message
 from storage import repos
 from storage.models import (
-    AuditEvent,
     Circle,
-    Delivery,
     DeliveryStatus,
     Membership,
     Role,
@@ -119,6 +116,19 @@ class Overview:
         return next((p for p in self.plans if p.stage == stage), None)
 
 
+@dataclass(frozen=True)
+class StageChange:
+    """What a stage change did, for the command to say."""
+
+    before: Stage
+    after: Stage
+    mentor: str | None
+    mentor_posts: bool
+    """Whether the mentor may now view and post in the circle's channel."""
+    reconvene_months: int | None
+    """When the circle graduated: in how many months it is invited to reconvene."""
+
+
 async def mentor_of(s: AsyncSession, circle_id: int) -> str | None:
     """The circle's active mentor, if it has one."""
     for m in await repos.memberships(s, circle_id):
@@ -133,14 +143,9 @@ async def overview(s: AsyncSession, circle: Circle) -> Overview:
     current = Stage(started[-1].stage) if started else Stage.FACILITATING
     since = started[-1].started_at if started else circle.created_at
     assert since is not None
-    stmt = (
-        select(AuditEvent)
-        .where(AuditEvent.circle_id == circle.id, AuditEvent.action.in_(STAGE_ACTIONS))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    )
     history = [
         Change(e.at, e.actor_id, e.action, e.detail, e.reason)
-        for e in (await s.execute(stmt)).scalars()
+        for e in await repos.mentoring.history(s, circle.id, STAGE_ACTIONS)
     ]
     return Overview(current, since, plans, history, await mentor_of(s, circle.id))
 
@@ -167,7 +172,13 @@ def _check_reason(reason: str | None) -> str | None:
     return reason or None
 
 
-async def advance(sc: Scope, circle: Circle, reason: str | None) -> tuple[Stage, Stage]:
+async def show(sc: Scope, circle: Circle) -> Overview:
+    """The stages of the circle: plan, actual dates and the history of changes."""
+    return await overview(sc.session, circle)
+
+
+async def advance(sc: Scope, circle: Circle, reason: str | None) -> StageChange:
+    """Move on to the next stage."""
     view = await overview(sc.session, circle)
     to = next_stage(view.current)
     if to is None:
@@ -178,13 +189,11 @@ async def advance(sc: Scope, circle: Circle, reason: str | None) -> tuple[Stage,
             ),
             circle=circle.name,
         )
-    await _change(sc, circle, view, to, reason, "stage.advance")
-    return view.current, to
+    return await _change(sc, circle, view, to, reason, "stage.advance")
 
 
-async def set_stage(
-    sc: Scope, circle: Circle, to: Stage, reason: str | None
-) -> tuple[Stage, Stage]:
+async def set_stage(sc: Scope, circle: Circle, to: Stage, reason: str | None) -> StageChange:
+    """Begin ``to`` now, forward or back."""
     view = await overview(sc.session, circle)
     if to == view.current:
         raise UserError(
@@ -195,14 +204,20 @@ async def set_stage(
             circle=circle.name,
             stage=translate(to.value, circle.language),
         )
-    await _change(sc, circle, view, to, reason, "stage.set")
-    return view.current, to
+    return await _change(sc, circle, view, to, reason, "stage.set")
 
 
 async def replan(
-    sc: Scope, circle: Circle, stage: Stage, when: datetime, reason: str | None
-) -> None:
-    """Move a stage's planned date (and the nudge that goes with it)."""
+    sc: Scope, circle: Circle, stage: Stage, day: date, reason: str | None
+) -> datetime:
+    """Move a stage's planned date to ``day`` at the same local time (and the nudge that goes
+    with it). Returns the new planned time."""
+    zone = ZoneInfo(circle.timezone)
+    if day < circle.created_at.astimezone(zone).date():
+        raise UserError(
+            N_("planned: {date} is before the circle began. Give a later date."),
+            date=day.isoformat(),
+        )
     reason = _check_reason(reason)
     view = await overview(sc.session, circle)
     row = view.plan_of(stage)
@@ -214,29 +229,21 @@ async def replan(
                 "like /circle mentor stage plan observing planned:2026-06-01."
             )
         )
-    row.planned_at = when
+    row.planned_at = datetime.combine(day, row.planned_at.astimezone(zone).time(), tzinfo=zone)
     _record(sc, circle, "stage.plan", stage.value, reason)
     await sc.session.flush()
     await schedule_nudge(sc.session, circle, sc.now())
+    return row.planned_at
 
 
 def _record(sc: Scope, circle: Circle, action: str, detail: str, reason: str | None) -> None:
     """Who changed which stage, and why (the reason in their own words)."""
-    sc.session.add(
-        AuditEvent(
-            at=sc.now(),
-            circle_id=circle.id,
-            actor_id=sc.actor,
-            action=action,
-            detail=detail,
-            reason=reason,
-        )
-    )
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, detail=detail, reason=reason)
 
 
 async def _change(
     sc: Scope, circle: Circle, view: Overview, to: Stage, reason: str | None, action: str
-) -> None:
+) -> StageChange:
     reason = _check_reason(reason)
     s, now = sc.session, sc.now()
     target = ORDER.index(to)
@@ -272,6 +279,8 @@ async def _change(
             when=when,
         )
         await sc.port.post(sc.workspace, circle.channel_id, Message(note))
+    months = sc.core.settings.file.stages.reconvene_months if to == Stage.GRADUATED else None
+    return StageChange(view.current, to, view.mentor, mentor_access(to) >= Access.POST, months)
 
 
 # -- nudges ---------------------------------------------------------------------------------------
@@ -280,10 +289,7 @@ async def _change(
 async def _fresh_occurrence(s: AsyncSession, circle_id: int, kind: str, at: datetime) -> datetime:
     """``at``, or just after it when that key is already used by a finished row."""
     while True:
-        stmt = select(Delivery.status).where(
-            Delivery.circle_id == circle_id, Delivery.occurrence == at, Delivery.kind == kind
-        )
-        status = (await s.execute(stmt)).scalar_one_or_none()
+        status = await repos.mentoring.key_status(s, circle_id, kind, at)
         if status is None or status == DeliveryStatus.PENDING:
             return at
         at += timedelta(microseconds=1)

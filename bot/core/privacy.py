@@ -7,24 +7,20 @@ head-count, an audit line, a prompt a leader wrote) stay with the name removed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
 from bot.core import circles
 from bot.core.scope import Scope
+from storage import repos
 from storage.models import (
     PERSON_COLUMNS,
     Attendance,
-    Base,
-    Circle,
-    CircleSession,
     Delivery,
     DeliveryReceipt,
-    Meeting,
     Membership,
     Rsvp,
     RuleAgreement,
@@ -36,25 +32,10 @@ DELETE = (Membership, RuleAgreement, Rsvp, Attendance, DeliveryReceipt, Delivery
 """Tables whose rows about a person exist only for that person."""
 
 
-def _circle_ids(platform: str, workspace: str) -> Select[int]:
-    return select(Circle.id).where(Circle.platform == platform, Circle.workspace_id == workspace)
-
-
-def _in_workspace(model: type[Base], platform: str, workspace: str) -> Any:
-    ids = _circle_ids(platform, workspace)
-    if model is Circle:
-        return Circle.id.in_(ids)
-    if model is Attendance:
-        return Attendance.meeting_id.in_(select(Meeting.id).where(Meeting.circle_id.in_(ids)))
-    if model is SessionSeat:
-        return SessionSeat.session_id.in_(
-            select(CircleSession.id).where(CircleSession.circle_id.in_(ids))
-        )
-    if model is DeliveryReceipt:
-        return DeliveryReceipt.delivery_id.in_(
-            select(Delivery.id).where(Delivery.circle_id.in_(ids))
-        )
-    return model.circle_id.in_(ids)  # type: ignore[attr-defined]
+@dataclass(frozen=True)
+class Export:
+    data: dict[str, Any]
+    records: int
 
 
 def _plain(value: object) -> object:
@@ -65,9 +46,7 @@ async def export(s: AsyncSession, platform: str, workspace: str, user: str) -> d
     """Every row in this workspace that names the person, table by table."""
     out: dict[str, list[dict[str, object]]] = {}
     for model, column in PERSON_COLUMNS:
-        col = getattr(model, column)
-        stmt = select(model).where(col == user, _in_workspace(model, platform, workspace))
-        for row in (await s.execute(stmt)).scalars():
+        for row in await repos.privacy.rows_naming(s, model, column, user, platform, workspace):
             table = model.__tablename__
             record = {c.key: _plain(getattr(row, c.key)) for c in model.__table__.columns}
             if record not in out.setdefault(table, []):
@@ -75,31 +54,20 @@ async def export(s: AsyncSession, platform: str, workspace: str, user: str) -> d
     return {"person": user, "platform": platform, "workspace": workspace, "tables": out}
 
 
+async def export_mine(sc: Scope) -> Export:
+    """The actor's own export, with how many records it holds."""
+    data = await export(sc.session, sc.platform, sc.workspace, sc.actor)
+    return Export(data, sum(len(v) for v in data["tables"].values()))
+
+
 async def forget(sc: Scope, user: str) -> int:
     """Leave every circle (seats pass to the waitlist), then delete or anonymise every row."""
     s = sc.session
-    stmt = (
-        select(Membership, Circle)
-        .join(Circle, Circle.id == Membership.circle_id)
-        .where(Membership.user_id == user, _in_workspace(Membership, sc.platform, sc.workspace))
-    )
-    for m, circle in (await s.execute(stmt)).all():
+    for m, circle in await repos.privacy.memberships_of(s, user, sc.platform, sc.workspace):
         if m.status != Status.LEFT:
             await circles.remove(sc, circle, user, action="member.forget")
     touched = 0
     for model, column in PERSON_COLUMNS:
-        col = getattr(model, column)
-        where = (col == user, _in_workspace(model, sc.platform, sc.workspace))
-        if model in DELETE:
-            result = await s.execute(
-                delete(model).where(*where).execution_options(synchronize_session=False)
-            )
-        else:
-            result = await s.execute(
-                update(model)
-                .where(*where)
-                .values({column: None})
-                .execution_options(synchronize_session=False)
-            )
-        touched += int(getattr(result, "rowcount", 0) or 0)
+        wipe = repos.privacy.delete_naming if model in DELETE else repos.privacy.unname
+        touched += await wipe(s, model, column, user, sc.platform, sc.workspace)
     return touched

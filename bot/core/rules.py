@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core import stages
 from bot.core.access import access_for, invited_until
 from bot.core.errors import UserError
@@ -17,6 +19,30 @@ MAX_RULES = 4000
 def agree_button(circle: Circle, version: int) -> Button:
     label = translate(N_("I agree to the ground rules"), circle.language)
     return Button(label, f"rules agree version:{version} circle:#{circle.id}", "primary")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The current ground rules and whether the asker agreed to them."""
+
+    version: int
+    text: str
+    agreed: bool
+
+
+async def show(sc: Scope, circle: Circle) -> Shown:
+    """The current version for the actor to read (a message when there is none yet)."""
+    current = await repos.current_rules(sc.session, circle.id)
+    if current is None:
+        raise UserError(N_("{circle} has no ground rules yet."), circle=circle.name)
+    agreed = await repos.has_agreed(sc.session, circle.id, sc.actor, current.version)
+    return Shown(current.version, current.text, agreed)
+
+
+async def current_text(sc: Scope, circle: Circle) -> str:
+    """The text of the current version ("" when there is none), to start an edit from."""
+    current = await repos.current_rules(sc.session, circle.id)
+    return current.text if current else ""
 
 
 async def publish(sc: Scope, circle: Circle, text: str) -> RuleVersion:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import ledger, meetings, schedules
@@ -31,16 +30,6 @@ from storage.models import (
 TIMER = "session-timer"
 
 
-async def running(s: AsyncSession, circle_id: int) -> CircleSession | None:
-    stmt = select(CircleSession).where(CircleSession.circle_id == circle_id)
-    return (await s.execute(stmt)).scalar_one_or_none()
-
-
-async def seats(s: AsyncSession, session_id: int) -> list[str]:
-    stmt = select(SessionSeat).where(SessionSeat.session_id == session_id)
-    return [r.user_id for r in sorted((await s.execute(stmt)).scalars(), key=lambda r: r.position)]
-
-
 def _t(circle: Circle, message: str, **values: object) -> str:
     return translate(message, circle.language, **values)
 
@@ -49,7 +38,7 @@ async def start(
     sc: Scope, circle: Circle, m: Membership | None, minutes: int, rounds: int
 ) -> CircleSession:
     """Ring the opening bell and hand the talking piece to the first person."""
-    if await running(sc.session, circle.id):
+    if await repos.sessions.running(sc.session, circle.id):
         raise UserError(
             N_("A session is already running in {circle}. Close it with /circle session end."),
             circle=circle.name,
@@ -95,9 +84,15 @@ async def start(
     return run
 
 
-async def advance(sc: Scope, circle: Circle, *, passing: bool, is_leader: bool) -> str | None:
-    """Move the talking piece on. Returns who holds it now (None when the rounds are done)."""
-    run = await running(sc.session, circle.id)
+async def advance(
+    sc: Scope, circle: Circle, m: Membership | None, *, passing: bool, is_organizer: bool
+) -> str | None:
+    """Move the talking piece on. Returns who holds it now (None when the rounds are done).
+
+    The holder moves it on or passes; a leader, the mentor or an organizer may move it on too.
+    """
+    is_leader = is_organizer or (m is not None and m.role in (Role.LEADER, Role.MENTOR))
+    run = await repos.sessions.running(sc.session, circle.id)
     if run is None:
         raise UserError(
             N_(
@@ -105,7 +100,7 @@ async def advance(sc: Scope, circle: Circle, *, passing: bool, is_leader: bool) 
             ),
             circle=circle.name,
         )
-    order = await seats(sc.session, run.id)
+    order = await repos.sessions.seats(sc.session, run.id)
     holder = order[run.position] if run.position < len(order) else None
     if passing and sc.actor != holder:
         raise UserError(N_("Only the person holding the talking piece can pass."))
@@ -134,10 +129,10 @@ async def advance(sc: Scope, circle: Circle, *, passing: bool, is_leader: bool) 
 
 async def end(sc: Scope, circle: Circle) -> int:
     """Ring the closing bell and record the meeting. Returns how many people took part."""
-    run = await running(sc.session, circle.id)
+    run = await repos.sessions.running(sc.session, circle.id)
     if run is None:
         raise UserError(N_("No session is running in {circle}."), circle=circle.name)
-    order = await seats(sc.session, run.id)
+    order = await repos.sessions.seats(sc.session, run.id)
     await ledger.cancel(sc.session, circle.id, kind_prefix=TIMER)
     occurrence = await _occurrence(sc.session, circle, run.started_at)
     meeting = await meetings.record_attendance(
@@ -219,7 +214,7 @@ async def _timer(job: ledger.Job) -> DeliveryStatus:
     d = job.delivery
     async with job.core.sessions() as s:
         circle = await s.get(Circle, d.circle_id)
-        run = await running(s, d.circle_id)
+        run = await repos.sessions.running(s, d.circle_id)
         turn = f"{run.round}:{run.position}" if run else None
         if circle is None or run is None or turn != job.kind_detail or not circle.channel_id:
             return DeliveryStatus.SKIPPED

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StageSettings
+from storage import repos
 from storage.models import Stage, StagePlan
 
 ORDER = (Stage.FACILITATING, Stage.OBSERVING, Stage.ON_CALL, Stage.GRADUATED)
@@ -31,8 +31,7 @@ def plan(circle_id: int, start: datetime, cfg: StageSettings) -> list[StagePlan]
 
 
 async def plans(s: AsyncSession, circle_id: int) -> list[StagePlan]:
-    stmt = select(StagePlan).where(StagePlan.circle_id == circle_id)
-    rows = (await s.execute(stmt)).scalars().all()
+    rows = await repos.stages.plans(s, circle_id)
     return sorted(rows, key=lambda r: ORDER.index(Stage(r.stage)))
 
 

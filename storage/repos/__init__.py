@@ -4,7 +4,19 @@ Core services call these instead of writing SQL of their own; cogs and platform 
 import this package (a ruff rule enforces it).
 """
 
-from storage.repos import deliveries, meetings, prompts, schedules
+# Query modules of one feature each, used as ``repos.<feature>.<query>``.
+from storage.repos import (
+    consults,
+    deliveries,
+    health,
+    meetings,
+    mentoring,
+    privacy,
+    prompts,
+    schedules,
+    sessions,
+    stages,
+)
 from storage.repos.audit import audit
 from storage.repos.circles import (
     circle_by_channel,
@@ -33,14 +45,20 @@ __all__ = [
     "circle_by_name",
     "circles_in",
     "circles_of",
+    "consults",
     "current_rules",
     "deliveries",
     "has_agreed",
+    "health",
     "meetings",
     "membership",
     "memberships",
+    "mentoring",
     "name_key",
+    "privacy",
     "prompts",
     "schedules",
     "seats_taken",
+    "sessions",
+    "stages",
 ]

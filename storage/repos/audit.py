@@ -17,8 +17,10 @@ def audit(
     action: str,
     target: str | None = None,
     detail: str | None = None,
+    reason: str | None = None,
 ) -> None:
-    """Record who changed what (IDs and enum words only)."""
+    """Record who changed what (IDs and enum words only; ``reason`` is the changer's own short
+    why, kept for stage changes)."""
     s.add(
         AuditEvent(
             at=at,
@@ -27,5 +29,6 @@ def audit(
             action=action,
             target_id=target,
             detail=detail,
+            reason=reason,
         )
     )

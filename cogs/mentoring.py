@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,24 +10,70 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import charts, health, mentoring
-from bot.core.access import mentor_access
 from bot.core.errors import UserError
 from bot.i18n import N_
-from bot.port import Access, Attachment
-from storage import repos
-from storage.models import Circle, Role, Stage
+from bot.port import Attachment
+from storage.models import Circle, Stage
 
 STAGES = tuple(s.value for s in mentoring.ORDER)
 ACTIONS = ("advance", "set", "plan")
 
 
-def _access_words(ctx: Context, stage: Stage) -> str:
-    if mentor_access(stage) >= Access.POST:
-        return ctx.t(N_("can view and post in the circle's channel"))
-    return ctx.t(N_("has no access to the circle's channel (consults still reach them)"))
+def _parse_stage(
+    action: str | None, stage: str | None, planned: date | None, reason: str | None
+) -> tuple[str | None, Stage | None, date | None, str | None]:
+    """The ``mentor stage`` options made whole: ``(action, stage, planned, reason)``, where
+    ``action`` is None (show), ``advance``, ``set`` (with a stage) or ``plan`` (with a stage and
+    a date). A combination that makes no sense is a message saying what to type."""
+    if action is None and stage is not None:
+        action = "set"
+    if action == "plan" and planned is None and reason:
+        # "plan observing 2026-05-11 slower start": the date came as the first word.
+        first, _, rest = reason.partition(" ")
+        with contextlib.suppress(ValueError):
+            planned, reason = date.fromisoformat(first), rest or None
+    if action is None:
+        if planned is not None or reason:
+            raise UserError(
+                N_(
+                    "Say what to do: /circle mentor stage advance, /circle mentor stage set "
+                    "STAGE, or /circle mentor stage plan STAGE planned:YYYY-MM-DD."
+                )
+            )
+        return None, None, None, None
+    if action == "advance":
+        if stage is not None or planned is not None:
+            raise UserError(
+                N_(
+                    "advance moves to the next stage and takes no stage or date. To choose "
+                    "the stage: /circle mentor stage set {stage}."
+                ),
+                stage=stage or "observing",
+            )
+        return action, None, None, reason
+    if stage is None:
+        raise UserError(
+            N_("Say which stage: /circle mentor stage {action} STAGE (one of {stages})."),
+            action=action,
+            stages=", ".join(STAGES),
+        )
+    if action == "set" and planned is not None:
+        raise UserError(
+            N_(
+                "set begins a stage now. To change its planned date: /circle mentor "
+                "stage plan {stage} planned:YYYY-MM-DD."
+            ),
+            stage=stage,
+        )
+    if action == "plan" and planned is None:
+        raise UserError(
+            N_("Give the new date: /circle mentor stage plan {stage} planned:YYYY-MM-DD."),
+            stage=stage,
+        )
+    return action, Stage(stage), planned, reason
 
 
-class MentorCog(Cog):
+class MentoringCog(Cog):
     @command(
         "mentor status",
         who=[Who.MENTOR],
@@ -36,26 +81,10 @@ class MentorCog(Cog):
         circle=CircleUse.OPTIONAL,
     )
     async def status(self, ctx: Context) -> Reply:
-        s, inv = ctx.session, ctx.inv
-        found: list[Circle]
-        if ctx.circle is not None:
-            found = [ctx.circle]
-        elif ctx.is_organizer:
-            found = list(await repos.circles_in(s, inv.platform, inv.workspace))
-        else:
-            found = list(
-                await repos.circles_of(s, inv.platform, inv.workspace, inv.user, [Role.MENTOR])
-            )
+        found = await health.status(ctx.scope, ctx.circle, ctx.is_organizer)
         if not found:
-            if ctx.is_organizer:
-                return Reply(
-                    ctx.t(N_("There are no circles yet. Create one: /circle create NAME."))
-                )
-            raise UserError(N_("You do not mentor any circle here."))
-        blocks = []
-        for circle in found:
-            h = await health.figures(s, circle, ctx.now())
-            blocks.append("\n".join(health.describe(h, ctx.port, ctx.lang)))
+            return Reply(ctx.t(N_("There are no circles yet. Create one: /circle create NAME.")))
+        blocks = ["\n".join(health.describe(h, ctx.port, ctx.lang)) for h in found]
         return Reply("\n\n".join(blocks))
 
     @command(
@@ -86,67 +115,19 @@ class MentorCog(Cog):
         reason: str | None,
     ) -> Reply:
         circle = ctx.need_circle()
-        if action is None and stage is not None:
-            action = "set"
-        if action == "plan" and planned is None and reason:
-            # "plan observing 2026-05-11 slower start": the date came as the first word.
-            first, _, rest = reason.partition(" ")
-            with contextlib.suppress(ValueError):
-                planned, reason = date.fromisoformat(first), rest or None
+        action, chosen, planned, reason = _parse_stage(action, stage, planned, reason)
         if action is None:
-            if planned is not None or reason:
-                raise UserError(
-                    N_(
-                        "Say what to do: /circle mentor stage advance, /circle mentor stage set "
-                        "STAGE, or /circle mentor stage plan STAGE planned:YYYY-MM-DD."
-                    )
-                )
             return Reply(await self._show(ctx, circle))
         if action == "advance":
-            if stage is not None or planned is not None:
-                raise UserError(
-                    N_(
-                        "advance moves to the next stage and takes no stage or date. To choose "
-                        "the stage: /circle mentor stage set {stage}."
-                    ),
-                    stage=stage or "observing",
-                )
-            before, after = await mentoring.advance(ctx.scope, circle, reason)
-            return Reply(await self._changed(ctx, circle, before, after))
-        if stage is None:
-            raise UserError(
-                N_("Say which stage: /circle mentor stage {action} STAGE (one of {stages})."),
-                action=action,
-                stages=", ".join(STAGES),
+            return Reply(
+                self._changed(ctx, circle, await mentoring.advance(ctx.scope, circle, reason))
             )
-        chosen = Stage(stage)
+        assert chosen is not None
         if action == "set":
-            if planned is not None:
-                raise UserError(
-                    N_(
-                        "set begins a stage now. To change its planned date: /circle mentor "
-                        "stage plan {stage} planned:YYYY-MM-DD."
-                    ),
-                    stage=stage,
-                )
-            before, after = await mentoring.set_stage(ctx.scope, circle, chosen, reason)
-            return Reply(await self._changed(ctx, circle, before, after))
-        if planned is None:
-            raise UserError(
-                N_("Give the new date: /circle mentor stage plan {stage} planned:YYYY-MM-DD."),
-                stage=stage,
-            )
-        zone = ZoneInfo(circle.timezone)
-        if planned < circle.created_at.astimezone(zone).date():
-            raise UserError(
-                N_("planned: {date} is before the circle began. Give a later date."),
-                date=planned.isoformat(),
-            )
-        view = await mentoring.overview(ctx.session, circle)
-        row = view.plan_of(chosen)
-        assert row is not None
-        at = datetime.combine(planned, row.planned_at.astimezone(zone).time(), tzinfo=zone)
-        await mentoring.replan(ctx.scope, circle, chosen, at, reason)
+            change = await mentoring.set_stage(ctx.scope, circle, chosen, reason)
+            return Reply(self._changed(ctx, circle, change))
+        assert planned is not None
+        await mentoring.replan(ctx.scope, circle, chosen, planned, reason)
         return Reply(
             ctx.t(
                 N_("The {stage} stage of {circle} is now planned for {date}."),
@@ -157,7 +138,7 @@ class MentorCog(Cog):
         )
 
     async def _show(self, ctx: Context, circle: Circle) -> str:
-        view = await mentoring.overview(ctx.session, circle)
+        view = await mentoring.show(ctx.scope, circle)
         zone = ZoneInfo(circle.timezone)
 
         def day(when: datetime) -> str:
@@ -210,27 +191,29 @@ class MentorCog(Cog):
             )
         return "\n".join(lines)
 
-    async def _changed(self, ctx: Context, circle: Circle, before: Stage, after: Stage) -> str:
-        mentor = await mentoring.mentor_of(ctx.session, circle.id)
+    def _changed(self, ctx: Context, circle: Circle, change: mentoring.StageChange) -> str:
         text = ctx.t(
             N_("{circle} moved from {before} to {after}."),
             circle=circle.name,
-            before=ctx.t(before.value),
-            after=ctx.t(after.value),
+            before=ctx.t(change.before.value),
+            after=ctx.t(change.after.value),
         )
-        if mentor is not None:
-            text += " " + ctx.t(
-                N_("{person} {access}."),
-                person=ctx.port.mention(mentor),
-                access=_access_words(ctx, after),
+        if change.mentor is not None:
+            access = (
+                ctx.t(N_("can view and post in the circle's channel"))
+                if change.mentor_posts
+                else ctx.t(N_("has no access to the circle's channel (consults still reach them)"))
             )
-        if after == Stage.GRADUATED:
+            text += " " + ctx.t(
+                N_("{person} {access}."), person=ctx.port.mention(change.mentor), access=access
+            )
+        if change.reconvene_months is not None:
             text += " " + ctx.t(
                 N_(
                     "A reconvening is planned {months} months from now; everyone in the circle "
                     "today gets an invitation a week before."
                 ),
-                months=ctx.core.settings.file.stages.reconvene_months,
+                months=change.reconvene_months,
             )
         return text
 
@@ -241,9 +224,7 @@ class MentorCog(Cog):
     )
     async def chart(self, ctx: Context) -> Reply:
         circle = ctx.need_circle()
-        data = await charts.chart_data(ctx.session, circle, ctx.now())
-        png = await charts.render_png(data, ctx.lang)
-        slug = re.sub(r"[^a-z0-9]+", "-", circle.name.lower()).strip("-")
+        chart = await charts.attendance(ctx.scope, circle, ctx.lang)
         return Reply(
             ctx.t(
                 N_(
@@ -251,9 +232,9 @@ class MentorCog(Cog):
                     "the dashed line those expected, and labelled bands the stages."
                 ),
                 circle=circle.name,
-                n=len(data.points),
+                n=len(chart.data.points),
             ),
-            file=Attachment(f"attendance-{slug}.png", png, "image/png"),
+            file=Attachment(chart.filename, chart.png, "image/png"),
         )
 
     @command(

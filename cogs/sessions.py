@@ -7,10 +7,9 @@ from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import sessions
 from bot.i18n import N_
-from storage.models import Role
 
 
-class SessionCog(Cog):
+class SessionsCog(Cog):
     @command(
         "session start",
         who=[Who.LEADER, Who.MENTOR],
@@ -49,9 +48,9 @@ class SessionCog(Cog):
 
     async def _advance(self, ctx: Context, *, passing: bool) -> Reply:
         circle = ctx.need_circle()
-        m = ctx.membership
-        leads = ctx.is_organizer or (m is not None and m.role in (Role.LEADER, Role.MENTOR))
-        holder = await sessions.advance(ctx.scope, circle, passing=passing, is_leader=leads)
+        holder = await sessions.advance(
+            ctx.scope, circle, ctx.membership, passing=passing, is_organizer=ctx.is_organizer
+        )
         if holder is None:
             return Reply(ctx.t(N_("That was the last turn.")))
         return Reply(

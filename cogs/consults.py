@@ -14,7 +14,7 @@ from bot.port import Form, FormField
 _TRAILING_ANON = re.compile(r"\s+anonymous:(yes|y|true|on|no|n|false|off)\s*$", re.IGNORECASE)
 
 
-class ConsultCog(Cog):
+class ConsultsCog(Cog):
     @command(
         "consult",
         who=[Who.MEMBER],
