@@ -47,18 +47,16 @@ class CirclesCog(Cog):
         timezone: str | None,
         language: str | None,
     ) -> Reply:
-        d = ctx.core.settings.file.circles
-        max_size = max_size or max(d.max_size, min_size or 0)
         circle = await circles.create(
             ctx.scope,
             circles.NewCircle(
                 name=name,
                 leaders=[leader] if leader else [],
                 mentor=mentor,
-                min_size=min_size or min(d.min_size, max_size),
+                min_size=min_size,
                 max_size=max_size,
-                timezone=timezone or d.timezone,
-                language=language or d.language,
+                timezone=timezone,
+                language=language,
             ),
         )
         return Reply(

@@ -28,13 +28,15 @@ class Added(StrEnum):
 
 @dataclass(frozen=True)
 class NewCircle:
+    """What an organizer asked for; what they left out comes from ``[circles]`` in the config."""
+
     name: str
     leaders: list[str]
     mentor: str | None
-    min_size: int
-    max_size: int
-    timezone: str
-    language: str
+    min_size: int | None = None
+    max_size: int | None = None
+    timezone: str | None = None
+    language: str | None = None
 
 
 def channel_name(prefix: str, name: str) -> str:
@@ -44,6 +46,10 @@ def channel_name(prefix: str, name: str) -> str:
 
 async def create(sc: Scope, spec: NewCircle) -> Circle:
     """A circle with its private channel, ground rules posted and pinned, and its stage plan."""
+    d = sc.core.settings.file.circles
+    max_size = spec.max_size or max(d.max_size, spec.min_size or 0)
+    min_size = spec.min_size or min(d.min_size, max_size)
+    timezone, language = spec.timezone or d.timezone, spec.language or d.language
     name = " ".join(spec.name.split())
     if not _NAME.match(name):
         raise UserError(
@@ -53,15 +59,15 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
             ),
             name=name,
         )
-    if spec.min_size > spec.max_size:
+    if min_size > max_size:
         raise UserError(
             N_("min_size ({lo}) is larger than max_size ({hi}). Try min_size:5 max_size:7."),
-            lo=spec.min_size,
-            hi=spec.max_size,
+            lo=min_size,
+            hi=max_size,
         )
-    if spec.language not in LANGUAGES:
+    if language not in LANGUAGES:
         raise UserError(N_("language: choose one of {choices}."), choices=", ".join(LANGUAGES))
-    schedules.zone_of(spec.timezone)
+    schedules.zone_of(timezone)
     if await repos.circle_by_name(sc.session, sc.platform, sc.workspace, name):
         raise UserError(
             N_('A circle called "{name}" already exists here. Choose another name.'), name=name
@@ -74,10 +80,10 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
         workspace_id=sc.workspace,
         name=name,
         name_key=repos.name_key(name),
-        min_size=spec.min_size,
-        max_size=spec.max_size,
-        timezone=spec.timezone,
-        language=spec.language,
+        min_size=min_size,
+        max_size=max_size,
+        timezone=timezone,
+        language=language,
         reminder_offsets=cfg.circles.reminder_offsets,
         created_at=sc.now(),
         created_by=sc.actor,
@@ -86,7 +92,7 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
     await sc.session.flush()
     sc.session.add_all(stages.plan(circle.id, sc.now(), cfg.stages))
     await mentoring.schedule_nudge(sc.session, circle, sc.now())
-    topic = translate(N_("Private channel of the circle {name}."), spec.language, name=name)
+    topic = translate(N_("Private channel of the circle {name}."), language, name=name)
     channel = await sc.port.create_private_channel(
         sc.workspace, channel_name(cfg.circles.channel_prefix, name), topic
     )
