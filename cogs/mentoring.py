@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,12 +20,34 @@ STAGES = tuple(s.value for s in mentoring.ORDER)
 ACTIONS = ("advance", "set", "plan")
 
 
+@dataclass(frozen=True)
+class _Show:
+    pass
+
+
+@dataclass(frozen=True)
+class _Advance:
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class _Set:
+    stage: Stage
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    stage: Stage
+    day: date
+    reason: str | None
+
+
 def _parse_stage(
     action: str | None, stage: str | None, planned: date | None, reason: str | None
-) -> tuple[str | None, Stage | None, date | None, str | None]:
-    """The ``mentor stage`` options made whole: ``(action, stage, planned, reason)``, where
-    ``action`` is None (show), ``advance``, ``set`` (with a stage) or ``plan`` (with a stage and
-    a date). A combination that makes no sense is a message saying what to type."""
+) -> _Show | _Advance | _Set | _Plan:
+    """What the ``mentor stage`` options ask for. A combination that makes no sense is a
+    message saying what to type instead."""
     if action is None and stage is not None:
         action = "set"
     if action == "plan" and planned is None and reason:
@@ -40,7 +63,7 @@ def _parse_stage(
                     "STAGE, or /circle mentor stage plan STAGE planned:YYYY-MM-DD."
                 )
             )
-        return None, None, None, None
+        return _Show()
     if action == "advance":
         if stage is not None or planned is not None:
             raise UserError(
@@ -50,27 +73,29 @@ def _parse_stage(
                 ),
                 stage=stage or "observing",
             )
-        return action, None, None, reason
+        return _Advance(reason)
     if stage is None:
         raise UserError(
             N_("Say which stage: /circle mentor stage {action} STAGE (one of {stages})."),
             action=action,
             stages=", ".join(STAGES),
         )
-    if action == "set" and planned is not None:
-        raise UserError(
-            N_(
-                "set begins a stage now. To change its planned date: /circle mentor "
-                "stage plan {stage} planned:YYYY-MM-DD."
-            ),
-            stage=stage,
-        )
-    if action == "plan" and planned is None:
+    if action == "set":
+        if planned is not None:
+            raise UserError(
+                N_(
+                    "set begins a stage now. To change its planned date: /circle mentor "
+                    "stage plan {stage} planned:YYYY-MM-DD."
+                ),
+                stage=stage,
+            )
+        return _Set(Stage(stage), reason)
+    if planned is None:
         raise UserError(
             N_("Give the new date: /circle mentor stage plan {stage} planned:YYYY-MM-DD."),
             stage=stage,
         )
-    return action, Stage(stage), planned, reason
+    return _Plan(Stage(stage), planned, reason)
 
 
 class MentoringCog(Cog):
@@ -115,27 +140,25 @@ class MentoringCog(Cog):
         reason: str | None,
     ) -> Reply:
         circle = ctx.need_circle()
-        action, chosen, planned, reason = _parse_stage(action, stage, planned, reason)
-        if action is None:
-            return Reply(await self._show(ctx, circle))
-        if action == "advance":
-            return Reply(
-                self._changed(ctx, circle, await mentoring.advance(ctx.scope, circle, reason))
-            )
-        assert chosen is not None
-        if action == "set":
-            change = await mentoring.set_stage(ctx.scope, circle, chosen, reason)
-            return Reply(self._changed(ctx, circle, change))
-        assert planned is not None
-        await mentoring.replan(ctx.scope, circle, chosen, planned, reason)
-        return Reply(
-            ctx.t(
-                N_("The {stage} stage of {circle} is now planned for {date}."),
-                stage=ctx.t(chosen.value),
-                circle=circle.name,
-                date=planned.isoformat(),
-            )
-        )
+        match _parse_stage(action, stage, planned, reason):
+            case _Show():
+                return Reply(await self._show(ctx, circle))
+            case _Advance(reason):
+                change = await mentoring.advance(ctx.scope, circle, reason)
+                return Reply(self._changed(ctx, circle, change))
+            case _Set(chosen, reason):
+                change = await mentoring.set_stage(ctx.scope, circle, chosen, reason)
+                return Reply(self._changed(ctx, circle, change))
+            case _Plan(chosen, day, reason):
+                await mentoring.replan(ctx.scope, circle, chosen, day, reason)
+                return Reply(
+                    ctx.t(
+                        N_("The {stage} stage of {circle} is now planned for {date}."),
+                        stage=ctx.t(chosen.value),
+                        circle=circle.name,
+                        date=day.isoformat(),
+                    )
+                )
 
     async def _show(self, ctx: Context, circle: Circle) -> str:
         view = await mentoring.show(ctx.scope, circle)
