@@ -83,7 +83,7 @@ async def meetings_of(
     s: AsyncSession, circle_id: int, since: datetime | None = None, until: datetime | None = None
 ) -> list[Meeting]:
     """Meetings held from ``since`` to ``until`` (both inclusive), oldest first."""
-    return await repos.health.meetings_of(s, circle_id, since, until)
+    return await repos.meetings.meetings_of(s, circle_id, since, until)
 
 
 async def _rules_agreed(s: AsyncSession, circle_id: int) -> tuple[int, int]:

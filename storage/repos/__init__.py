@@ -8,7 +8,6 @@ import this package (a ruff rule enforces it).
 from storage.repos import (
     consults,
     deliveries,
-    health,
     meetings,
     mentoring,
     privacy,
@@ -49,7 +48,6 @@ __all__ = [
     "current_rules",
     "deliveries",
     "has_agreed",
-    "health",
     "meetings",
     "membership",
     "memberships",

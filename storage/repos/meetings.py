@@ -39,3 +39,15 @@ async def replace_attendance(s: AsyncSession, meeting_id: int, users: Iterable[s
     for user in sorted(set(users)):
         s.add(Attendance(meeting_id=meeting_id, user_id=user))
     await s.flush()
+
+
+async def meetings_of(
+    s: AsyncSession, circle_id: int, since: datetime | None = None, until: datetime | None = None
+) -> list[Meeting]:
+    """Meetings held from ``since`` to ``until`` (both inclusive), oldest first."""
+    stmt = select(Meeting).where(Meeting.circle_id == circle_id)
+    if since is not None:
+        stmt = stmt.where(Meeting.occurrence >= since)
+    if until is not None:
+        stmt = stmt.where(Meeting.occurrence <= until)
+    return list((await s.execute(stmt.order_by(Meeting.occurrence))).scalars())
