@@ -80,3 +80,33 @@ def test_platform_imports_only_in_platforms(module: str, where: str) -> None:
         timeout=60,
     )
     assert ok.returncode == 0, ok.stdout
+
+
+def _ruff(src: str, where: str) -> subprocess.CompletedProcess[str]:
+    ruff = Path(sys.executable).with_name("ruff")
+    return subprocess.run(
+        [str(ruff), "check", "--stdin-filename", where, "--ignore", "F401", "-"],
+        input=src,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "import sqlalchemy\n",
+        "from sqlalchemy import select\n",
+        "from storage import repos\n",
+        "from storage.repos import audit\n",
+        "import discord\n",
+    ],
+)
+def test_cogs_reach_the_database_only_through_core(src: str) -> None:
+    bad = _ruff(src, "cogs/x.py")
+    assert bad.returncode == 1 and "TID251" in bad.stdout, bad.stdout
+    # The same import is allowed in core (the use cases) and in storage.
+    if "discord" not in src:
+        assert _ruff(src, "bot/core/x.py").returncode == 0
