@@ -7,8 +7,9 @@ import logging
 from bot.commands.router import Router
 from bot.commands.spec import Cog, Registry
 from bot.config import Settings
-from bot.core import health, mentoring, prompts  # noqa: F401  (health, mentoring: ledger handlers)
+from bot.core import health, kinds, mentoring, prompts, reminders, sessions
 from bot.core.clock import Clock, SystemClock
+from bot.core.ledger import Handler
 from bot.core.runtime import Core
 from cogs.circles import CirclesCog
 from cogs.consults import ConsultsCog
@@ -25,6 +26,16 @@ from cogs.support import SupportCog
 from storage.db import make_engine, make_sessions, migrate
 
 log = logging.getLogger(__name__)
+
+LEDGER_HANDLERS: dict[str, Handler] = {
+    kinds.REMINDER: reminders.send_reminder,
+    kinds.PROMPT: reminders.send_prompt,
+    kinds.STAGE_NUDGE: health.nudge,
+    kinds.MENTOR_ACCESS: mentoring.expire_invitation,
+    kinds.RECONVENE: mentoring.send_reconvening,
+    kinds.SESSION_TIMER: sessions.timer,
+}
+"""Which function sends each kind of delivery (``bot.core.kinds``); the dispatcher looks here."""
 
 
 def all_cogs() -> list[Cog]:
@@ -57,9 +68,15 @@ async def start_core(settings: Settings, clock: Clock | None = None) -> Core:
     """Connect, migrate to the newest schema and load the prompt library."""
     engine = make_engine(settings.database.url)
     await migrate(engine)
-    sessions = make_sessions(engine)
-    core = Core(settings=settings, engine=engine, sessions=sessions, clock=clock or SystemClock())
-    async with sessions() as s, s.begin():
+    session_factory = make_sessions(engine)
+    core = Core(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory,
+        clock=clock or SystemClock(),
+        handlers=LEDGER_HANDLERS,
+    )
+    async with session_factory() as s, s.begin():
         added = await prompts.seed_library(s, core.clock.now())
     log.info("database ready dialect=%s library_added=%d", engine.dialect.name, added)
     return core

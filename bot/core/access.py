@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import kinds
 from bot.port import Access
 from storage import repos
 from storage.models import Membership, Role, Stage, Status
 
-INVITE_KIND = "mentor-access:expire"
+INVITE_KIND = kinds.of(kinds.MENTOR_ACCESS, "expire")
 """The ledger row that withdraws an invited mentor's access when the invitation ends."""
 
 

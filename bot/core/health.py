@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import circles, consults, ledger, mentoring, schedules
+from bot.core import circles, consults, mentoring, schedules
 from bot.core.ledger import Job
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
@@ -283,6 +283,3 @@ async def nudge(job: Job) -> DeliveryStatus:
     await job.once(mentor, lambda key: port.dm(circle.workspace_id, mentor, message, key=key))
     log.info("stage nudge sent circle=%s stage=%s", circle.id, target.value)
     return DeliveryStatus.SENT
-
-
-ledger.register(mentoring.NUDGE, nudge)

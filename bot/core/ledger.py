@@ -1,8 +1,9 @@
 """The delivery ledger: every future send is a row; a dispatcher claims due rows with a lease.
 
 A row's key ``(circle_id, occurrence, kind)`` is unique, so materialising twice adds nothing.
-``kind`` is ``"<handler>:<detail>"`` (``reminder:60``, ``prompt:art``, ``mentor-access:expire``);
-the part before the first colon picks the handler registered with ``register``.
+``kind`` is ``"<prefix>:<detail>"`` (``reminder:60``, ``prompt:art``, ``mentor-access:expire``);
+the prefixes are listed in ``bot.core.kinds`` and ``bot.wiring.LEDGER_HANDLERS`` maps each to its
+handler (``Core.handlers``).
 
 Exactly once: a claim sets ``lease_owner``/``lease_until`` in its own transaction; each recipient a
 handler reaches is recorded as a ``DeliveryReceipt`` right after the platform accepts it (so a
@@ -25,6 +26,7 @@ from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import kinds
 from bot.core.runtime import Core
 from storage.models import Circle, Delivery, DeliveryReceipt, DeliveryStatus
 
@@ -75,12 +77,6 @@ class Job:
 Handler = Callable[[Job], Awaitable[DeliveryStatus]]
 """Does the work of one delivery; returns SENT or SKIPPED (e.g. too late to be useful)."""
 
-HANDLERS: dict[str, Handler] = {}
-
-
-def register(prefix: str, handler: Handler) -> None:
-    HANDLERS[prefix] = handler
-
 
 async def enqueue(
     s: AsyncSession,
@@ -96,6 +92,8 @@ async def enqueue(
     touches pending rows), so cancelling and re-adding, e.g. skipping and then moving a meeting,
     works. Sent and skipped rows are never revived. Returns True when a row was added or revived.
     """
+    if kinds.prefix_of(kind) not in kinds.PREFIXES:
+        raise ValueError(f"unknown delivery kind {kind!r}: add it to bot.core.kinds")
     stmt = select(Delivery).where(
         Delivery.circle_id == circle_id, Delivery.occurrence == occurrence, Delivery.kind == kind
     )
@@ -250,8 +248,7 @@ class Dispatcher:
                 finished += sum(results)
 
     async def process(self, row: Delivery) -> bool:
-        prefix = row.kind.partition(":")[0]
-        handler = HANDLERS.get(prefix)
+        handler = self.core.handlers.get(kinds.prefix_of(row.kind))
         if handler is None:
             log.error("no handler for delivery kind=%s id=%s", row.kind, row.id)
             await self._finish(row, DeliveryStatus.FAILED, "no-handler")

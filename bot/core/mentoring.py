@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StageSettings
-from bot.core import ledger, stages
+from bot.core import kinds, ledger, stages
 from bot.core.access import INVITE_KIND, invited_until, mentor_access
 from bot.core.errors import UserError
 from bot.core.ledger import Job
@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 
 ORDER = stages.ORDER
 STAGE_ACTIONS = ("stage.advance", "stage.set", "stage.plan")
-NUDGE = "stage-nudge"
-RECONVENE = "reconvene"
 MAX_REASON = 200
 LATE_NUDGE = timedelta(days=7)
 """A stage entered after the next stage's planned date is nudged this long after it began."""
@@ -256,9 +254,9 @@ async def _change(
     _record(sc, circle, action, f"{view.current.value}>{to.value}", reason)
     await s.flush()
     # An invitation back ends with any stage change: the new stage decides access.
-    await ledger.cancel(s, circle.id, kind_prefix="mentor-access")
+    await ledger.cancel(s, circle.id, kind_prefix=kinds.MENTOR_ACCESS)
     if view.current == Stage.GRADUATED:
-        await ledger.cancel(s, circle.id, kind_prefix=RECONVENE)
+        await ledger.cancel(s, circle.id, kind_prefix=kinds.RECONVENE)
     reconvene_at = None
     if to == Stage.GRADUATED:
         reconvene_at = await schedule_reconvening(sc, circle, now)
@@ -314,7 +312,7 @@ async def schedule_nudge(s: AsyncSession, circle: Circle, now: datetime) -> bool
     due = plan_row.planned_at
     if due <= current.started_at:
         due = max(current.started_at + LATE_NUDGE, now)
-    kind = f"{NUDGE}:{nxt.value}"
+    kind = kinds.of(kinds.STAGE_NUDGE, nxt.value)
     occurrence = await _fresh_occurrence(s, circle.id, kind, current.started_at)
     return await ledger.enqueue(s, circle.id, occurrence, kind, due)
 
@@ -363,7 +361,7 @@ async def invite(sc: Scope, circle: Circle, hours: int) -> tuple[str, datetime]:
         )
     until = now + timedelta(hours=hours)
     # A new invitation replaces an earlier one (longer or shorter).
-    await ledger.cancel(s, circle.id, kind_prefix="mentor-access")
+    await ledger.cancel(s, circle.id, kind_prefix=kinds.MENTOR_ACCESS)
     occurrence = await _fresh_occurrence(s, circle.id, INVITE_KIND, now)
     await ledger.enqueue(s, circle.id, occurrence, INVITE_KIND, until, target_id=mentor)
     repos.audit(s, now, circle.id, sc.actor, "mentor.invite", mentor, f"{hours}h")
@@ -447,10 +445,10 @@ async def schedule_reconvening(sc: Scope, circle: Circle, now: datetime) -> date
     due = max(at - RECONVENE_NOTICE, now)
     people = [m.user_id for m in await repos.memberships(s, circle.id)]
     for user in people:
-        kind = f"{RECONVENE}:{user}"[:48]
+        kind = kinds.of(kinds.RECONVENE, user)[:48]
         await ledger.enqueue(s, circle.id, at, kind, due, target_id=user)
     if circle.channel_id:
-        await ledger.enqueue(s, circle.id, at, f"{RECONVENE}:channel", due)
+        await ledger.enqueue(s, circle.id, at, kinds.of(kinds.RECONVENE, "channel"), due)
     repos.audit(s, now, circle.id, sc.actor, "circle.reconvene", detail=at.date().isoformat())
     return at
 
@@ -503,7 +501,3 @@ async def send_reconvening(job: Job) -> DeliveryStatus:
 
 async def active_mentors(s: AsyncSession, circle_id: int) -> list[Membership]:
     return [m for m in await repos.memberships(s, circle_id) if m.role == Role.MENTOR]
-
-
-ledger.register("mentor-access", expire_invitation)
-ledger.register(RECONVENE, send_reconvening)

@@ -32,10 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # Modules only (no ``from bot.core.schedules import …``): schedules and prompts call ``changed``
 # here, so each must be importable first.
-from bot.core import prompts, schedules, stages
+from bot.core import kinds, prompts, schedules, stages
 from bot.core.durations import format_duration, parse_offsets
 from bot.core.errors import UserError
-from bot.core.ledger import Job, register
+from bot.core.ledger import Job
 from bot.core.runtime import Core
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
@@ -54,8 +54,8 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-REMINDER = "reminder"
-PROMPT = "prompt"
+REMINDER = kinds.REMINDER
+PROMPT = kinds.PROMPT
 KINDS = (REMINDER, PROMPT)
 LOOKBACK = timedelta(days=15)
 """How far back ``sync`` looks for meetings whose pending rows it must leave alone."""
@@ -504,7 +504,3 @@ async def send_prompt(job: Job) -> DeliveryStatus:
 
     await job.once(f"channel:{channel}", post)
     return DeliveryStatus.SENT
-
-
-register(REMINDER, send_reminder)
-register(PROMPT, send_prompt)

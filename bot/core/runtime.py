@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ from bot.core.clock import Clock
 from bot.port import ChatPort
 
 if TYPE_CHECKING:
-    from bot.core.ledger import Dispatcher
+    from bot.core.ledger import Dispatcher, Handler
 
 TickHook = Callable[[], Awaitable[object]]
 
@@ -27,6 +27,8 @@ class Core:
     ports: dict[str, ChatPort] = field(default_factory=dict)
     tick_hooks: list[TickHook] = field(default_factory=list)
     """Run by whatever wakes the core (the scheduler, or the console's ``:advance``)."""
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    """Ledger kind prefix → handler; ``bot.wiring.LEDGER_HANDLERS`` in a running bot."""
     dispatcher: Dispatcher | None = None
     """This process's dispatcher, once ``bot.scheduling.attach`` has wired it."""
 

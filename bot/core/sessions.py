@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import ledger, meetings, schedules
+from bot.core import kinds, ledger, meetings, schedules
 from bot.core.errors import UserError
 from bot.core.schedules import Occurrence
 from bot.core.scope import Scope
@@ -26,8 +26,6 @@ from storage.models import (
     Role,
     SessionSeat,
 )
-
-TIMER = "session-timer"
 
 
 def _t(circle: Circle, message: str, **values: object) -> str:
@@ -108,7 +106,7 @@ async def advance(
         raise UserError(
             N_("Only the person holding the talking piece, or a leader, can move it on.")
         )
-    await ledger.cancel(sc.session, circle.id, kind_prefix=TIMER)
+    await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.SESSION_TIMER)
     if passing and holder:
         await _say(sc, circle, N_("{person} passes."), person=sc.port.mention(holder))
     run.position += 1
@@ -133,7 +131,7 @@ async def end(sc: Scope, circle: Circle) -> int:
     if run is None:
         raise UserError(N_("No session is running in {circle}."), circle=circle.name)
     order = await repos.sessions.seats(sc.session, run.id)
-    await ledger.cancel(sc.session, circle.id, kind_prefix=TIMER)
+    await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.SESSION_TIMER)
     occurrence = await _occurrence(sc.session, circle, run.started_at)
     meeting = await meetings.record_attendance(
         sc.session, circle, occurrence, order, sc.now(), run.run_by_role
@@ -189,7 +187,7 @@ async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str])
         sc.session,
         circle.id,
         run.turn_started_at,
-        f"{TIMER}:{run.round}:{run.position}",
+        kinds.of(kinds.SESSION_TIMER, f"{run.round}:{run.position}"),
         run.turn_started_at + timedelta(minutes=run.minutes),
         target_id=holder,
     )
@@ -209,7 +207,7 @@ async def _say(
         await sc.port.post(sc.workspace, circle.channel_id, Message(text, buttons))
 
 
-async def _timer(job: ledger.Job) -> DeliveryStatus:
+async def timer(job: ledger.Job) -> DeliveryStatus:
     """A gentle time note to the person holding the piece, if they still hold it."""
     d = job.delivery
     async with job.core.sessions() as s:
@@ -234,6 +232,3 @@ async def _timer(job: ledger.Job) -> DeliveryStatus:
         lambda key: port.post(circle.workspace_id, channel, Message(text), key=key),
     )
     return DeliveryStatus.SENT
-
-
-ledger.register(TIMER, _timer)

@@ -233,7 +233,7 @@ async def keyed_delivery(w: SlackWorld) -> tuple[int, str]:
     """A ledger row of the circle, claimed once (attempts = 1), and its key for one person."""
     now = w.clock.now()
     async with w.core.sessions() as s, s.begin():
-        await ledger.enqueue(s, 1, now + timedelta(hours=1), "slacktest:dm", now)
+        await ledger.enqueue(s, 1, now + timedelta(hours=1), "reminder:dm", now)
     (row,) = await ledger.Dispatcher(w.core).claim()
     return row.id, f"ck:{row.id}:"
 
