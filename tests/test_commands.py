@@ -12,7 +12,7 @@ from bot.commands.spec import CircleUse, OptType, Who
 from bot.wiring import build_registry
 
 ROOT = Path(__file__).resolve().parents[1]
-DESIGN_COMMANDS = {
+PRODUCT_COMMANDS = {
     "create",
     "add",
     "remove",
@@ -37,7 +37,7 @@ DESIGN_COMMANDS = {
 def test_every_command_is_declared_once_with_help() -> None:
     reg = build_registry()
     names = {spec.name for spec in reg}
-    assert names >= DESIGN_COMMANDS
+    assert names >= PRODUCT_COMMANDS
     for spec in reg:
         assert spec.help and spec.who and spec.handler is not None
         assert spec.usage().startswith(f"/circle {spec.name}")

@@ -1,9 +1,10 @@
 """A circle's health for its mentor, from counts and dates only: nothing anyone said.
 
-``figures`` gathers what DESIGN §3 lists (stage and days in it, members n/max and waitlist,
-meetings held vs scheduled in the last 4 weeks, attendance rate, next meeting, rules agreed k/n,
-open consults) and the flags; ``readiness`` the signals a stage nudge shows (meetings run by
-leaders in this stage, attendance over the last 4 meetings, rules agreed, open consults).
+``figures`` gathers what the README's "Mentors" section lists (stage and days in it, members
+n/max and waitlist, meetings held vs scheduled in the last 4 weeks, attendance rate, next meeting,
+rules agreed k/n, open consults) and the flags; ``readiness`` the signals a stage nudge shows
+(meetings run by leaders in this stage, attendance over the last 4 meetings, rules agreed,
+open consults).
 
 Meetings held and attendance come from the ``meetings`` table (``present_count`` of
 ``expected_count`` per meeting); scheduled and next meetings from ``bot.core.schedules``.
