@@ -1,5 +1,5 @@
 """The Discord adapter end to end: real discord.py, the real core and database, and the strict
-fake Discord API (``tests/fakes/discord_api.py``) over loopback HTTP and websocket.
+fake Discord API (``tests/fakes/discord/``) over loopback HTTP and websocket.
 
 People act the way they would in Discord: they type slash commands, press buttons on messages
 (also in DMs, also after the bot restarted) and fill in modals. Assertions are about what they
@@ -32,7 +32,7 @@ from bot.port import Message
 from bot.scheduling import attach
 from bot.wiring import build_router, start_core
 from storage import repos
-from tests.fakes.discord_api import (
+from tests.fakes.discord import (
     CHANNEL_CATEGORY,
     EPHEMERAL,
     FakeDiscord,

@@ -1,6 +1,6 @@
 """The fake Discord API behaves like Discord for the real discord.py.
 
-These tests talk to ``tests/fakes/discord_api.py`` over loopback HTTP and websocket with
+These tests talk to ``tests/fakes/discord/`` over loopback HTTP and websocket with
 an unmodified ``discord.Client``; the adapter tests build on what is proven here.
 """
 
@@ -19,7 +19,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fakes.discord_api import (
+from tests.fakes.discord import (
     CHANNEL_CATEGORY,
     EPHEMERAL,
     FakeDiscord,
@@ -28,7 +28,7 @@ from tests.fakes.discord_api import (
     P,
     discord_py_pointed_at,
 )
-from tests.fakes.discord_spec import load_spec
+from tests.fakes.discord.spec import load_spec
 
 WAIT = 10.0
 
@@ -275,9 +275,7 @@ async def test_natural_rate_limit_per_channel(fake: FakeDiscord, bot: _Bot) -> N
     for bucket in ("msg",):
         assert bucket
     # shorten the window so the test is quick: 5 per 0.5 s
-    from tests.fakes import discord_api
-
-    original = discord_api.FakeDiscord._bucket_key
+    original = FakeDiscord._bucket_key
 
     def quick(self: FakeDiscord, rec: Any) -> tuple[str, int, float]:
         key, limit, window = original(self, rec)

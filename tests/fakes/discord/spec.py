@@ -1,8 +1,9 @@
 """Discord's own OpenAPI description, used by the fake Discord API to stay honest.
 
-The spec lives outside the project (``../shared/specs/discord-openapi.json``) and is
-reference data: when it is absent every check here is skipped and the fake falls back to
-its own route table.
+The spec lives outside the project (``../shared/specs/discord-openapi.json``, found by
+:mod:`tests.fakes.specs`; ``CIRCLEKEEPER_DISCORD_SPEC`` names another file) and is reference
+data: when it is absent every check here is skipped, the fake falls back to its own route
+table, and the test run says so in its summary.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-_HERE = Path(__file__).resolve()
-DEFAULT_SPEC_PATH = _HERE.parents[3] / "shared" / "specs" / "discord-openapi.json"
+from tests.fakes import specs
+
+SPEC_FILE = "discord-openapi.json"
 
 
-def spec_path() -> Path:
+def spec_path() -> Path | None:
     override = os.environ.get("CIRCLEKEEPER_DISCORD_SPEC")
-    return Path(override) if override else DEFAULT_SPEC_PATH
+    return Path(override) if override else specs.spec_file(SPEC_FILE)
 
 
 @dataclass(frozen=True)
@@ -266,4 +268,5 @@ def _load(path: str) -> DiscordSpec | None:
 
 def load_spec(path: Path | None = None) -> DiscordSpec | None:
     """The parsed spec, or ``None`` when the file is absent (checks are then skipped)."""
-    return _load(str(path or spec_path()))
+    path = path or spec_path()
+    return None if path is None else _load(str(path))
