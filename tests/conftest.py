@@ -2,6 +2,10 @@
 
 Set ``CIRCLEKEEPER_TEST_DATABASE_URL`` (e.g. ``postgresql+asyncpg://postgres@127.0.0.1/test``)
 to run every test that takes ``db_url`` on PostgreSQL too; each test gets a database of its own.
+
+The fakes check requests against the OpenAPI descriptions in ``../shared/specs`` (see
+tests/fakes/specs.py). When they are absent the run says so in one line of its summary; with
+``CIRCLEKEEPER_REQUIRE_SPECS=1`` (CI) their absence is an error instead.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.fakes import specs
 
 PG_URL = os.environ.get("CIRCLEKEEPER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -35,3 +41,24 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncItera
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("CIRCLEKEEPER_REQUIRE_SPECS"):
+        absent = [f for f in specs.FILES if specs.spec_file(f) is None]
+        if absent:
+            looked = ", ".join(str(c) for c in specs.candidates())
+            raise pytest.UsageError(
+                f"CIRCLEKEEPER_REQUIRE_SPECS is set but {', '.join(absent)} not found in {looked}"
+            )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One visible line when a fake looked for its OpenAPI description and did not find it."""
+    if specs.missing:
+        looked = ", ".join(str(c) for c in specs.candidates())
+        terminalreporter.write_line(
+            f"spec checks skipped: ../shared/specs not found "
+            f"({', '.join(sorted(specs.missing))}; looked in {looked})",
+            yellow=True,
+        )

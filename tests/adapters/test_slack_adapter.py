@@ -23,8 +23,8 @@ from bot.port import Button
 from bot.port import Message as PortMessage
 from storage import repos
 from storage.models import Circle, Delivery
-from tests.fakes.slack_api import Message
-from tests.fakes.slack_world import SlackWorld, manifest_bot_scopes
+from tests.fakes.slack import Message
+from tests.fakes.slack.world import SlackWorld, manifest_bot_scopes
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.slack_api import DEFAULT_BOT_SCOPES, FakeSlack
-from tests.fakes.slack_driver import SlackDriver
-from tests.fakes.slack_spec import load_spec
+from tests.fakes.slack import DEFAULT_BOT_SCOPES, FakeSlack
+from tests.fakes.slack.driver import SlackDriver
+from tests.fakes.slack.spec import load_spec
 
 SECRET = "test-signing-secret"
 

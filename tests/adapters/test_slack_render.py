@@ -6,7 +6,7 @@ import pytest
 
 from bot.platforms.slack import render
 from bot.port import Button, Form, FormField, Message
-from tests.fakes.slack_blocks import validate_blocks, validate_view
+from tests.fakes.slack.blocks import validate_blocks, validate_view
 
 
 def test_text_is_escaped_but_our_tokens_are_kept() -> None:

@@ -12,6 +12,9 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+DISCORD = "discord-openapi.json"
+SLACK = "slack-web-openapi-v2.json"
+FILES = (DISCORD, SLACK)
 missing: set[str] = set()  # spec files looked for and not found during this run
 
 

@@ -14,7 +14,8 @@ It is strict in the ways real Discord is, and stricter where that helps tests:
 * every request is recorded (``fake.requests``);
 * routes, methods, query names and JSON body keys are checked against Discord's OpenAPI
   description when ``../shared/specs/discord-openapi.json`` exists (``spec``); anything
-  unknown gets a Discord-shaped 4xx *and* a line in ``fake.violations`` (tests assert it stays empty);
+  unknown gets a Discord-shaped 4xx *and* a line in ``fake.violations`` (tests assert it stays
+  empty);
 * ``Authorization: Bot <token>`` is required where Discord requires it (401 otherwise);
 * the bot's own permissions are enforced (50001/50013), DMs can be closed (50007),
   interactions must be answered within 3 s (10062) and only once (40060), commands,

@@ -19,7 +19,7 @@ from typing import Any
 
 from tests.fakes import specs
 
-SPEC_FILE = "discord-openapi.json"
+SPEC_FILE = specs.DISCORD
 
 
 def spec_path() -> Path | None:

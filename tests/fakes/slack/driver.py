@@ -2,7 +2,7 @@
 and Events API callbacks, over HTTP (``/slack/events``) or over the fake's Socket Mode.
 
 Payloads follow Slack's documented shapes; trigger IDs and response URLs are issued by the
-:class:`~tests.fakes.slack_api.FakeSlack`, so ``views.open`` and ``respond()`` work end to end.
+:class:`~tests.fakes.slack.fake.FakeSlack`, so ``views.open`` and ``respond()`` work end to end.
 Buttons are clicked *from what the app posted*: ``driver.click(user, message, action_id)`` finds
 the button in the fake's copy of the message and sends its ``value`` back, and a person who cannot
 see a message (not a member of its private channel) cannot click it.
@@ -10,8 +10,6 @@ see a message (not a member of its private channel) cannot click it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -21,17 +19,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.fakes.slack_api import (
-    Ephemeral,
-    FakeSlack,
-    Message,
-    ResponsePost,
-    View,
-    buttons_in,
-)
-from tests.fakes.slack_blocks import validate_view
-
-Signature = Literal["valid", "bad", "missing", "stale", "no_timestamp", "wrong_secret"]
+from tests.fakes.slack.blocks import validate_view
+from tests.fakes.slack.fake import FakeSlack
+from tests.fakes.slack.records import Ephemeral, Message, ResponsePost, View, buttons_in
+from tests.fakes.slack.signing import Signature, signed_headers
 
 
 @dataclass
@@ -49,34 +40,6 @@ class Reply:
     @property
     def ok(self) -> bool:
         return self.status == 200
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """Slack's v0 request signature."""
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def signed_headers(
-    secret: str, body: bytes, *, signature: Signature = "valid", now: float | None = None
-) -> dict[str, str]:
-    """Headers for a request signed correctly, or spoiled in the way ``signature`` says."""
-    moment = int(now if now is not None else time.time())
-    if signature == "stale":
-        moment -= 60 * 6  # Slack apps reject requests older than five minutes
-    ts = str(moment)
-    headers = {"X-Slack-Request-Timestamp": ts}
-    if signature in {"valid", "stale"}:
-        headers["X-Slack-Signature"] = sign(secret, ts, body)
-    elif signature == "bad":
-        good = sign(secret, ts, body)
-        headers["X-Slack-Signature"] = good[:-4] + ("0000" if not good.endswith("0000") else "1111")
-    elif signature == "wrong_secret":
-        headers["X-Slack-Signature"] = sign(secret + "-not", ts, body)
-    elif signature == "no_timestamp":
-        headers["X-Slack-Signature"] = sign(secret, ts, body)
-        del headers["X-Slack-Request-Timestamp"]
-    return headers
 
 
 class SlackDriver:

@@ -1,7 +1,8 @@
 """Checks recorded Slack Web API calls against Slack's own OpenAPI description.
 
 The description lives outside the repository (``../shared/specs/slack-web-openapi-v2.json``,
-or the folder named by ``CIRCLEKEEPER_SPECS_DIR``); when it is absent the checks are skipped.
+or the folder named by ``CIRCLEKEEPER_SPECS_DIR``, found by :mod:`tests.fakes.specs`); when it
+is absent the checks are skipped and the test run says so in its summary.
 The description dates from 2021, so methods and arguments Slack added since are allow-listed
 here explicitly, each one named.
 """
@@ -9,13 +10,14 @@ here explicitly, each one named.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-SPEC_FILE = "slack-web-openapi-v2.json"
+from tests.fakes import specs
+
+SPEC_FILE = specs.SLACK
 
 # Methods newer than the 2021 description, with the arguments Slack documents for them.
 EXTRA_METHODS: dict[str, frozenset[str]] = {
@@ -75,13 +77,8 @@ class SlackSpec:
 
 
 def spec_dir() -> Path | None:
-    env = os.environ.get("CIRCLEKEEPER_SPECS_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "specs")
-    for candidate in candidates:
-        if (candidate / SPEC_FILE).is_file():
-            return candidate
-    return None
+    found = specs.spec_file(SPEC_FILE)
+    return None if found is None else found.parent
 
 
 @lru_cache(maxsize=1)

@@ -13,11 +13,12 @@ from bot.core.clock import ManualClock
 from bot.core.runtime import Core
 from bot.platforms.slack import SlackAdapter, SlackConfig
 from bot.wiring import build_router, start_core
-from tests.fakes.slack_api import FakeSlack, Message, ResponsePost, View
-from tests.fakes.slack_driver import Reply, SlackDriver
+from tests.fakes.slack.driver import Reply, SlackDriver
+from tests.fakes.slack.fake import FakeSlack
+from tests.fakes.slack.records import Message, ResponsePost, View
 
 SECRET = "circlekeeper-test-signing-secret"
-MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[3] / "slack-manifest.yml"
 
 
 def manifest_bot_scopes() -> frozenset[str]:
