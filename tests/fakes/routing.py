@@ -5,12 +5,12 @@ touches one resource module: ``@serves(("GET", "/users/@me"))`` (Discord) or
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from functools import cache
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _MARK = "_fake_serves"
+_by_class: dict[type, dict[Any, str]] = {}
 
 
 def serves(*keys: Hashable) -> Callable[[F], F]:
@@ -23,13 +23,15 @@ def serves(*keys: Hashable) -> Callable[[F], F]:
     return mark
 
 
-@cache
 def _names(cls: type) -> dict[Any, str]:
-    out: dict[Any, str] = {}
-    for klass in reversed(cls.__mro__):
-        for name, attr in vars(klass).items():
-            for key in getattr(attr, _MARK, ()):
-                out[key] = name
+    out = _by_class.get(cls)
+    if out is None:
+        out = {}
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                for key in getattr(attr, _MARK, ()):
+                    out[key] = name
+        _by_class[cls] = out
     return out
 
 

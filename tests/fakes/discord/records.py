@@ -15,7 +15,7 @@ from tests.fakes.discord.constants import (
 )
 
 if TYPE_CHECKING:
-    from tests.fakes.discord.fake import FakeDiscord
+    from tests.fakes.discord.state import DiscordState
 
 
 @dataclass
@@ -85,7 +85,7 @@ class _Bucket:
 class FakeInteraction:
     """One interaction sent to the bot, and everything the bot answered to it."""
 
-    def __init__(self, fake: FakeDiscord, payload: dict[str, Any], user_id: str) -> None:
+    def __init__(self, fake: DiscordState, payload: dict[str, Any], user_id: str) -> None:
         self.fake = fake
         self.payload = payload
         self.id: str = payload["id"]
