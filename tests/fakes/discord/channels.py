@@ -16,9 +16,7 @@ from tests.fakes.discord.constants import (
 )
 from tests.fakes.discord.gateway import Gateway
 from tests.fakes.discord.permissions import Permissions
-from tests.fakes.discord.records import (
-    RecordedRequest,
-)
+from tests.fakes.discord.records import RecordedRequest
 from tests.fakes.routing import serves
 
 

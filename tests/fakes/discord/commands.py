@@ -16,9 +16,7 @@ from tests.fakes.discord.constants import (
     _form_error,
 )
 from tests.fakes.discord.permissions import Permissions
-from tests.fakes.discord.records import (
-    RecordedRequest,
-)
+from tests.fakes.discord.records import RecordedRequest
 from tests.fakes.routing import serves
 
 

@@ -11,15 +11,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.discord.constants import (
-    _APP_FLAG_FOR_INTENT,
-    CHANNEL_DM,
-    FakeRefused,
-    Intents,
-)
-from tests.fakes.discord.records import (
-    RecordedRequest,
-)
+from tests.fakes.discord.constants import _APP_FLAG_FOR_INTENT, CHANNEL_DM, FakeRefused, Intents
+from tests.fakes.discord.records import RecordedRequest
 from tests.fakes.discord.state import DiscordState
 from tests.fakes.routing import serves
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.discord.constants import (
-    DiscordHTTPError,
-    Intents,
-    _now_iso,
-)
+from tests.fakes.discord.constants import DiscordHTTPError, Intents, _now_iso
 from tests.fakes.discord.gateway import Gateway
 from tests.fakes.discord.permissions import Permissions
-from tests.fakes.discord.records import (
-    RecordedRequest,
-)
+from tests.fakes.discord.records import RecordedRequest
 from tests.fakes.routing import serves
 
 

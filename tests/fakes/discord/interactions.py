@@ -18,10 +18,7 @@ from tests.fakes.discord.constants import (
     _form_error,
 )
 from tests.fakes.discord.messages import Messages
-from tests.fakes.discord.records import (
-    FakeInteraction,
-    RecordedRequest,
-)
+from tests.fakes.discord.records import FakeInteraction, RecordedRequest
 from tests.fakes.routing import serves
 
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.discord.constants import (
-    DiscordHTTPError,
-    _form_error,
-)
-from tests.fakes.discord.records import (
-    RecordedFile,
-)
+from tests.fakes.discord.constants import DiscordHTTPError, _form_error
+from tests.fakes.discord.records import RecordedFile
 
 
 class MessageChecks:

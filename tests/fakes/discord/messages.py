@@ -22,11 +22,7 @@ from tests.fakes.discord.constants import (
 from tests.fakes.discord.gateway import Gateway
 from tests.fakes.discord.message_checks import MessageChecks
 from tests.fakes.discord.permissions import Permissions
-from tests.fakes.discord.records import (
-    FakeInteraction,
-    RecordedFile,
-    RecordedRequest,
-)
+from tests.fakes.discord.records import FakeInteraction, RecordedFile, RecordedRequest
 from tests.fakes.routing import serves
 
 

@@ -27,10 +27,7 @@ from tests.fakes.discord.constants import (
     P,
 )
 from tests.fakes.discord.interactions import Interactions
-from tests.fakes.discord.records import (
-    FakeInteraction,
-    buttons_of,
-)
+from tests.fakes.discord.records import FakeInteraction, buttons_of
 
 
 class People(Interactions, Commands):

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.discord.constants import (
-    CHANNEL_DM,
-    DiscordHTTPError,
-    P,
-    _now_iso,
-)
+from tests.fakes.discord.constants import CHANNEL_DM, DiscordHTTPError, P, _now_iso
 from tests.fakes.discord.messages import Messages
-from tests.fakes.discord.records import (
-    RecordedRequest,
-)
+from tests.fakes.discord.records import RecordedRequest
 from tests.fakes.routing import serves
 
 

@@ -8,14 +8,8 @@ import math
 import time
 from typing import Any
 
-from tests.fakes.discord.constants import (
-    DiscordHTTPError,
-)
-from tests.fakes.discord.records import (
-    FailRule,
-    RecordedRequest,
-    _Bucket,
-)
+from tests.fakes.discord.constants import DiscordHTTPError
+from tests.fakes.discord.records import FailRule, RecordedRequest, _Bucket
 from tests.fakes.discord.state import DiscordState
 
 

@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tests.fakes.discord.constants import (
-    API_PREFIX,
-    EPHEMERAL,
-    LOADING,
-)
+from tests.fakes.discord.constants import API_PREFIX, EPHEMERAL, LOADING
 
 if TYPE_CHECKING:
     from tests.fakes.discord.state import DiscordState

@@ -13,16 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.fakes.discord.constants import (
-    API_PREFIX,
-    DiscordHTTPError,
-)
+from tests.fakes.discord.constants import API_PREFIX, DiscordHTTPError
 from tests.fakes.discord.gateway import Gateway
 from tests.fakes.discord.rate_limits import RateLimits
-from tests.fakes.discord.records import (
-    RecordedFile,
-    RecordedRequest,
-)
+from tests.fakes.discord.records import RecordedFile, RecordedRequest
 from tests.fakes.discord.spec import RouteTable
 from tests.fakes.discord.spec_check import SpecCheck
 from tests.fakes.routing import handlers

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.fakes.discord.records import (
-    RecordedRequest,
-)
+from tests.fakes.discord.records import RecordedRequest
 from tests.fakes.discord.state import DiscordState
 
 # Keys Discord accepts that its OpenAPI file does not list. Only what discord.py really

@@ -12,16 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.fakes.discord.constants import (
-    API_PREFIX,
-    DISCORD_EPOCH_MS,
-)
-from tests.fakes.discord.records import (
-    FailRule,
-    FakeInteraction,
-    RecordedRequest,
-    _Bucket,
-)
+from tests.fakes.discord.constants import API_PREFIX, DISCORD_EPOCH_MS
+from tests.fakes.discord.records import FailRule, FakeInteraction, RecordedRequest, _Bucket
 from tests.fakes.discord.spec import DiscordSpec, load_spec
 
 if TYPE_CHECKING:

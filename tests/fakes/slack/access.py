@@ -6,18 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.fakes.slack.args import (
-    MAX_TEXT,
-    SlackApiError,
-    _as_json,
-)
+from tests.fakes.slack.args import MAX_TEXT, SlackApiError, _as_json
 from tests.fakes.slack.blocks import validate_blocks
-from tests.fakes.slack.records import (
-    Channel,
-    Message,
-    Team,
-    User,
-)
+from tests.fakes.slack.records import Channel, Message, Team, User
 from tests.fakes.slack.state import SlackState
 
 

@@ -6,16 +6,9 @@ from typing import Any
 
 from tests.fakes.routing import serves
 from tests.fakes.slack.access import Access
-from tests.fakes.slack.args import (
-    SlackApiError,
-    _as_json,
-)
+from tests.fakes.slack.args import SlackApiError, _as_json
 from tests.fakes.slack.blocks import validate_metadata
-from tests.fakes.slack.records import (
-    Ephemeral,
-    Message,
-    Team,
-)
+from tests.fakes.slack.records import Ephemeral, Message, Team
 
 
 class Chat(Access):

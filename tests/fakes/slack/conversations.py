@@ -8,16 +8,8 @@ from typing import Any
 
 from tests.fakes.routing import serves
 from tests.fakes.slack.access import Access
-from tests.fakes.slack.args import (
-    _CHANNEL_NAME,
-    SlackApiError,
-    _as_bool,
-    _as_list,
-)
-from tests.fakes.slack.records import (
-    Channel,
-    Team,
-)
+from tests.fakes.slack.args import _CHANNEL_NAME, SlackApiError, _as_bool, _as_list
+from tests.fakes.slack.records import Channel, Team
 
 
 class Conversations(Access):

@@ -31,19 +31,13 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fakes.routing import handlers
-from tests.fakes.slack.args import (
-    SlackApiError,
-)
+from tests.fakes.slack.args import SlackApiError
 from tests.fakes.slack.chat import Chat
 from tests.fakes.slack.conversations import Conversations
 from tests.fakes.slack.files import Files
 from tests.fakes.slack.oauth import OAuth
 from tests.fakes.slack.pins import Pins
-from tests.fakes.slack.records import (
-    Call,
-    Team,
-    _Injected,
-)
+from tests.fakes.slack.records import Call, Team, _Injected
 from tests.fakes.slack.response_urls import ResponseUrls
 from tests.fakes.slack.socket_mode import SocketMode
 from tests.fakes.slack.users import Users

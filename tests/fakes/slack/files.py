@@ -9,18 +9,8 @@ from aiohttp import web
 
 from tests.fakes.routing import serves
 from tests.fakes.slack.access import Access
-from tests.fakes.slack.args import (
-    SlackApiError,
-    _as_json,
-    _as_list,
-)
-from tests.fakes.slack.records import (
-    Call,
-    Channel,
-    Message,
-    Team,
-    UploadedFile,
-)
+from tests.fakes.slack.args import SlackApiError, _as_json, _as_list
+from tests.fakes.slack.records import Call, Channel, Message, Team, UploadedFile
 
 
 class Files(Access):

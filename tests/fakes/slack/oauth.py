@@ -9,9 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.slack.args import (
-    SlackApiError,
-)
+from tests.fakes.slack.args import SlackApiError
 from tests.fakes.slack.state import SlackState
 
 

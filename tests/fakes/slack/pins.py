@@ -6,12 +6,8 @@ from typing import Any
 
 from tests.fakes.routing import serves
 from tests.fakes.slack.access import Access
-from tests.fakes.slack.args import (
-    SlackApiError,
-)
-from tests.fakes.slack.records import (
-    Team,
-)
+from tests.fakes.slack.args import SlackApiError
+from tests.fakes.slack.records import Team
 
 
 class Pins(Access):

@@ -8,11 +8,7 @@ import secrets
 from aiohttp import web
 
 from tests.fakes.slack.blocks import validate_blocks
-from tests.fakes.slack.records import (
-    RESPONSE_URL_MAX_USES,
-    ResponsePost,
-    ResponseUrl,
-)
+from tests.fakes.slack.records import RESPONSE_URL_MAX_USES, ResponsePost, ResponseUrl
 from tests.fakes.slack.state import SlackState
 
 

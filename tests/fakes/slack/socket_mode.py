@@ -10,12 +10,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.slack.args import (
-    SlackApiError,
-)
-from tests.fakes.slack.records import (
-    _SocketConnection,
-)
+from tests.fakes.slack.args import SlackApiError
+from tests.fakes.slack.records import _SocketConnection
 from tests.fakes.slack.state import SlackState
 
 

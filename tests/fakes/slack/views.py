@@ -9,16 +9,9 @@ from typing import Any
 
 from tests.fakes.routing import serves
 from tests.fakes.slack.access import Access
-from tests.fakes.slack.args import (
-    SlackApiError,
-    _as_json,
-)
+from tests.fakes.slack.args import SlackApiError, _as_json
 from tests.fakes.slack.blocks import validate_view
-from tests.fakes.slack.records import (
-    Team,
-    View,
-    _Trigger,
-)
+from tests.fakes.slack.records import Team, View, _Trigger
 
 
 class Views(Access):
