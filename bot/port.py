@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -69,11 +69,25 @@ class Form:
     fixed: dict[str, str] = field(default_factory=dict)
 
 
-class PlatformError(Exception):
-    """The platform refused an action; ``code`` is its own (e.g. 50013, not_in_channel)."""
+class ErrorKind(StrEnum):
+    """What a platform refusal means, in words the core can act on (adapters map their codes)."""
 
-    def __init__(self, code: str, *, retry_after: float | None = None) -> None:
+    DM_CLOSED = "dm_closed"  # the person does not accept direct messages from the bot
+    NO_PERMISSION = "no_permission"  # the bot lacks a permission, scope or channel membership
+    GONE = "gone"  # the channel, message or person no longer exists (or never did)
+    RATE_LIMITED = "rate_limited"
+    UNSUPPORTED = "unsupported"  # this platform cannot do the asked action at all
+    UNREACHABLE = "unreachable"  # the platform could not be reached, or is not ready
+    OTHER = "other"
+
+
+class PlatformError(Exception):
+    """The platform refused an action: ``kind`` says what that means, ``code`` is the platform's
+    own (e.g. 50013, not_in_channel), for logs and for the person to quote."""
+
+    def __init__(self, kind: ErrorKind, code: str, *, retry_after: float | None = None) -> None:
         super().__init__(code)
+        self.kind = kind
         self.code = code
         self.retry_after = retry_after
 
@@ -82,7 +96,7 @@ class Unsupported(PlatformError):
     """This platform cannot do the asked action at all."""
 
     def __init__(self, action: str) -> None:
-        super().__init__(f"unsupported:{action}")
+        super().__init__(ErrorKind.UNSUPPORTED, f"unsupported:{action}")
         self.action = action
 
 
@@ -111,9 +125,20 @@ class ChatPort(Protocol):
         """Show a message to one person only (ephemeral where the platform has it)."""
 
     async def dm(
-        self, workspace: str, user: str, message: Message, *, key: str | None = None
+        self,
+        workspace: str,
+        user: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        retry: bool = False,
     ) -> str:
-        """Send a direct message to one person; return the message ID."""
+        """Send a direct message to one person; return the message ID.
+
+        ``retry`` (decided by the ledger) says this keyed delivery was attempted before, so a
+        platform that can look for an earlier copy carrying ``key`` should look first. Closed
+        DMs raise ``PlatformError`` of kind ``DM_CLOSED``; what to do then is the core's rule
+        (``bot.core.notices``)."""
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         """Pin a message in a channel."""

@@ -50,7 +50,7 @@ class Harness:
     async def run(self, user: str, line: str) -> Reply:
         """Run ``/circle …`` as ``user``; returns what that person sees."""
         self.out.clear()
-        return await self.router.run_text(Invocation("console", "console", user), line)
+        return (await self.router.run_text(Invocation("console", "console", user), line)).reply
 
     def access(self, channel: str, user: str) -> str:
         """``none``, ``view``, ``post`` or ``manage``: what the console port last granted."""

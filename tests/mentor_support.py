@@ -38,7 +38,8 @@ def can_view_and_post(h: Harness, user: str = "maya") -> bool:
 async def press(h: Harness, user: str, command: str) -> Reply:
     """Press a button: run its command as the person who pressed it."""
     h.out.clear()
-    return await h.router.run_text(Invocation("console", "console", user), "/circle " + command)
+    inv = Invocation("console", "console", user)
+    return (await h.router.run_text(inv, "/circle " + command)).reply
 
 
 async def run_due(h: Harness) -> int:

@@ -111,9 +111,12 @@ async def test_empty_consult_opens_a_form(db_url: str) -> None:
         assert await consult_rows(h) == []
 
         # Submitting the form runs the command with the fields and the fixed values.
-        spec = h.router.registry.by_path[("consult",)]
-        values: dict[str, str | list[str]] = {"message": "a hard week", **r.form.fixed}
-        r = await h.router.run(Invocation("console", "console", "ben"), spec, values)
+        ben = Invocation("console", "console", "ben")
+        outcome = await h.router.submit_form(
+            ben, r.form.command, r.form.fixed, {"message": "a hard week"}
+        )
+        assert outcome.ok and outcome.command == "consult"
+        r = outcome.reply
         assert "without your name" in r.text
         assert "a hard week" in dms_to(h, "maya")[-1].text
         [row] = await consult_rows(h)

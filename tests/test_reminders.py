@@ -75,9 +75,11 @@ async def test_reminders_arrive_on_time_where_each_member_asked(db_url: str) -> 
         labels = [b.label for b in ana_dm.buttons]
         assert labels == ["Yes, I will come", "No, not this time"]
         assert ana_dm.buttons[0].command == "rsvp yes date:2026-03-03 circle:#1"
-        pressed = await h.router.run_text(
-            Invocation("console", "console", "ana"), "/circle " + ana_dm.buttons[0].command
-        )
+        pressed = (
+            await h.router.run_text(
+                Invocation("console", "console", "ana"), "/circle " + ana_dm.buttons[0].command
+            )
+        ).reply
         assert "You are coming to the meeting Tue 2026-03-03 19:00 GMT" in pressed.text
 
         sent = reminders(await advance(h, "1379m"))  # Tuesday 18:00

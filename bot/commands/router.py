@@ -1,7 +1,9 @@
 """Runs a declared command: resolve the circle, check who may run it, convert options, call it.
 
 One transaction per command: a ``UserError`` or a platform refusal rolls everything back, so bad
-input writes nothing. Every platform calls ``run`` (typed values) or ``run_text`` (the grammar).
+input writes nothing. Every platform calls ``run`` (typed values), ``run_text`` (the grammar) or
+``submit_form`` (a submitted ``Form``); each returns an ``Outcome``: ok, refused or failed, with
+the reply. Autocomplete asks ``circle_choices``.
 """
 
 from __future__ import annotations
@@ -9,19 +11,19 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, time
 from typing import Any
 
 from bot.commands.context import Context, Invocation
 from bot.commands.grammar import parse
 from bot.commands.permissions import may_run
-from bot.commands.reply import Reply
+from bot.commands.reply import Outcome, Reply, Status
 from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry, Who
 from bot.core.errors import UserError
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
-from bot.port import PlatformError
+from bot.port import ErrorKind, PlatformError
 from storage import repos
 from storage.models import Circle
 
@@ -32,13 +34,15 @@ _YES = {"yes", "y", "true", "on", "1", "sí", "si"}
 _NO = {"no", "n", "false", "off", "0"}
 
 PLATFORM_ERRORS = {
-    "50013": N_(
+    ErrorKind.NO_PERMISSION: N_(
         "The bot is missing a permission it needs in this server ({code}). "
         "Ask an organizer to check the bot's role, then try again."
     ),
-    "10003": N_("The circle's channel no longer exists ({code}). Ask an organizer to check it."),
-    "50007": N_("That person does not accept direct messages from the bot ({code})."),
-    "429": N_(
+    ErrorKind.GONE: N_(
+        "The circle's channel no longer exists ({code}). Ask an organizer to check it."
+    ),
+    ErrorKind.DM_CLOSED: N_("That person does not accept direct messages from the bot ({code})."),
+    ErrorKind.RATE_LIMITED: N_(
         "The platform asked the bot to slow down. Nothing was changed; try again in a minute."
     ),
 }
@@ -57,17 +61,49 @@ class Router:
         self.core = core
         self.registry = registry
 
-    async def run_text(self, inv: Invocation, text: str) -> Reply:
+    async def run_text(self, inv: Invocation, text: str) -> Outcome:
         """Parse a ``/circle …`` line with the shared grammar, then run it."""
         try:
             parsed = parse(text, self.registry)
         except UserError as err:
-            return Reply(translate(err.message, self._default_lang(), **err.values))
+            reply = Reply(translate(err.message, self._default_lang(), **err.values))
+            return Outcome(Status.REFUSED, reply)
         return await self.run(inv, parsed.spec, parsed.values)
+
+    async def submit_form(
+        self,
+        inv: Invocation,
+        command: str,
+        fixed: Mapping[str, str],
+        fields: Mapping[str, str],
+    ) -> Outcome:
+        """Run a submitted ``Form``: its command line, then its fixed values, then what the
+        person filled in (blank fields count as not given)."""
+        try:
+            parsed = parse(command, self.registry)
+        except UserError as err:
+            reply = Reply(translate(err.message, self._default_lang(), **err.values))
+            return Outcome(Status.REFUSED, reply)
+        values: dict[str, str | list[str]] = dict(parsed.values)
+        values.update(fixed)
+        values.update({name: text for name, text in fields.items() if text.strip()})
+        return await self.run(inv, parsed.spec, values)
+
+    async def circle_choices(self, inv: Invocation, typed: str) -> list[str]:
+        """Circle names for autocomplete: the person's own circles first, then the others of
+        the workspace (names are needed to ask to join), those containing ``typed``."""
+        typed = typed.strip().lower()
+        async with self.core.sessions() as s:
+            mine = [
+                c.name for c in await repos.circles_of(s, inv.platform, inv.workspace, inv.user)
+            ]
+            every = [c.name for c in await repos.circles_in(s, inv.platform, inv.workspace)]
+        ordered = mine + [n for n in every if n not in mine]
+        return [n for n in ordered if typed in n.lower()]
 
     async def run(
         self, inv: Invocation, spec: CommandSpec, values: dict[str, str | list[str]]
-    ) -> Reply:
+    ) -> Outcome:
         port = self.core.port(inv.platform)
         lang = self._default_lang()
         async with self.core.sessions() as session:
@@ -91,15 +127,23 @@ class Router:
                     kwargs = await self._convert(ctx, spec, values)
                     assert spec.handler is not None
                     reply = await spec.handler(ctx, **kwargs)
-                    log.info("command ok name=%s user=%s", spec.name, inv.user)
-                    return reply
+                log.info("command ok name=%s user=%s", spec.name, inv.user)
+                return Outcome(Status.OK, reply, spec.name)
             except UserError as err:
                 log.info("command refused name=%s user=%s", spec.name, inv.user)
-                return Reply(translate(err.message, lang, **err.values))
+                reply = Reply(translate(err.message, lang, **err.values))
+                return Outcome(Status.REFUSED, reply, spec.name)
             except PlatformError as err:
-                log.warning("platform error name=%s user=%s code=%s", spec.name, inv.user, err.code)
-                message = PLATFORM_ERRORS.get(err.code, PLATFORM_DEFAULT)
-                return Reply(translate(message, lang, code=err.code))
+                log.warning(
+                    "platform error name=%s user=%s kind=%s code=%s",
+                    spec.name,
+                    inv.user,
+                    err.kind,
+                    err.code,
+                )
+                message = PLATFORM_ERRORS.get(err.kind, PLATFORM_DEFAULT)
+                reply = Reply(translate(message, lang, code=err.code))
+                return Outcome(Status.FAILED, reply, spec.name, err.kind)
             except Exception as exc:  # a bug: roll back, tell the person, keep running
                 # Frames only: an exception's message could quote what someone typed.
                 frames = "".join(traceback.format_tb(exc.__traceback__))
@@ -110,7 +154,7 @@ class Router:
                     type(exc).__name__,
                     frames,
                 )
-                return Reply(translate(UNEXPECTED, lang))
+                return Outcome(Status.FAILED, Reply(translate(UNEXPECTED, lang)), spec.name)
 
     # -- permissions ---------------------------------------------------------------------------
 

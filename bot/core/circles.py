@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.core import meetings, mentoring, rules, schedules, stages
+from bot.core import meetings, mentoring, notices, rules, schedules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import LANGUAGES, N_, translate
@@ -161,8 +161,8 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
     await sc.session.flush()
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, f"member.{status}", user, role)
     if full:
-        await sc.port.dm(
-            sc.workspace,
+        await notices.dm(
+            sc,
             user,
             Message(
                 translate(
@@ -204,7 +204,7 @@ async def welcome(sc: Scope, circle: Circle, m: Membership) -> None:
             translate(N_("Read the ground rules"), lang), f"rules show circle:#{circle.id}"
         )
         buttons = (read, rules.agree_button(circle, current.version))
-    await sc.port.dm(sc.workspace, m.user_id, Message(text, buttons))
+    await notices.dm(sc, m.user_id, Message(text, buttons))
 
 
 async def remove(
@@ -235,8 +235,8 @@ async def promote_waitlisted(sc: Scope, circle: Circle) -> str | None:
     first.status, first.since = Status.ACTIVE, sc.now()
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, "member.promote", first.user_id)
     await sc.session.flush()
-    await sc.port.dm(
-        sc.workspace,
+    await notices.dm(
+        sc,
         first.user_id,
         Message(
             translate(
@@ -278,8 +278,8 @@ async def request_join(sc: Scope, circle: Circle) -> None:
     ]
     lang = circle.language
     for leader in leaders:
-        await sc.port.dm(
-            sc.workspace,
+        await notices.dm(
+            sc,
             leader,
             Message(
                 translate(

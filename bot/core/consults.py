@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import notices
 from bot.core.errors import UserError
 from bot.core.mentoring import mentor_of
 from bot.core.scope import Scope
@@ -141,7 +142,7 @@ async def ask(sc: Scope, circle: Circle, m: Membership | None, text: str, anonym
         lang,
     )
     button = Button(translate(N_("Acknowledge"), lang), command, "primary")
-    await sc.port.dm(sc.workspace, mentor, Message(f"{heading}\n\n{text}\n\n{footer}", (button,)))
+    await notices.dm(sc, mentor, Message(f"{heading}\n\n{text}\n\n{footer}", (button,)))
     log.info("consult asked circle=%s consult=%s", circle.id, row.id)
     return Asked(row.id, mentor)
 
@@ -189,7 +190,7 @@ async def acknowledge(
         date=row.asked_at.date().isoformat(),
         circle=circle.name,
     )
-    await sc.port.dm(sc.workspace, asker, Message(text))
+    await notices.dm(sc, asker, Message(text))
     return row, True
 
 

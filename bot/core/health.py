@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import circles, consults, mentoring, schedules
+from bot.core import circles, consults, mentoring, notices, schedules
 from bot.core.ledger import Job
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
@@ -281,6 +281,18 @@ async def nudge(job: Job) -> DeliveryStatus:
         Button(translate(N_("Show status"), lang), f"mentor status circle:#{circle.id}"),
     )
     message = Message("\n".join(lines), buttons)
-    await job.once(mentor, lambda key: port.dm(circle.workspace_id, mentor, message, key=key))
+    await job.once(
+        mentor,
+        lambda key: notices.dm_or_notice(
+            job.core,
+            port,
+            circle.workspace_id,
+            mentor,
+            message,
+            key=key,
+            retry=job.retry,
+            circle=circle,
+        ),
+    )
     log.info("stage nudge sent circle=%s stage=%s", circle.id, target.value)
     return DeliveryStatus.SENT

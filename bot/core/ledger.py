@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import kinds
 from bot.core.runtime import Core
+from bot.port import PlatformError
 from storage.models import Circle, Delivery, DeliveryReceipt, DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ class Job:
 
     def key(self, recipient: str) -> str:
         return f"ck:{self.delivery.id}:{recipient}"
+
+    @property
+    def retry(self) -> bool:
+        """This row was claimed before (a lost lease, a failed try): a send may already have
+        reached the platform, so a port that can look for its key should (``ChatPort.dm``)."""
+        return self.delivery.attempts > 1
 
     async def once(self, recipient: str, send: Callable[[str], Awaitable[str | None]]) -> bool:
         """Run ``send(key)`` unless this recipient already has a receipt; record one after.
@@ -256,7 +263,7 @@ class Dispatcher:
         try:
             status = await handler(Job(self.core, row, self.core.clock.now(), self.owner))
         except Exception as exc:  # the lease expires and another attempt follows
-            code = getattr(exc, "code", type(exc).__name__)
+            code = exc.code if isinstance(exc, PlatformError) else type(exc).__name__
             log.warning("delivery failed id=%s kind=%s code=%s", row.id, row.kind, code)
             await self._release(row, str(code)[:32])
             return False

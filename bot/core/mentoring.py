@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StageSettings
-from bot.core import kinds, ledger, stages
+from bot.core import kinds, ledger, notices, stages
 from bot.core.access import INVITE_KIND, invited_until, mentor_access
 from bot.core.errors import UserError
 from bot.core.ledger import Job
@@ -368,8 +368,8 @@ async def invite(sc: Scope, circle: Circle, hours: int) -> tuple[str, datetime]:
     await s.flush()
     await sc.port.set_access(sc.workspace, circle.channel_id, mentor, mentor_access(stage, True))
     zone = ZoneInfo(circle.timezone)
-    await sc.port.dm(
-        sc.workspace,
+    await notices.dm(
+        sc,
         mentor,
         Message(
             translate(
@@ -415,7 +415,17 @@ async def expire_invitation(job: Job) -> DeliveryStatus:
                 circle=circle.name,
             )
             await job.once(
-                mentor, lambda key: port.dm(circle.workspace_id, mentor, Message(text), key=key)
+                mentor,
+                lambda key: notices.dm_or_notice(
+                    job.core,
+                    port,
+                    circle.workspace_id,
+                    mentor,
+                    Message(text),
+                    key=key,
+                    retry=job.retry,
+                    circle=circle,
+                ),
             )
     log.info("mentor access expired circle=%s delivery=%s", row.circle_id, row.id)
     return DeliveryStatus.SENT
@@ -495,7 +505,19 @@ async def send_reconvening(job: Job) -> DeliveryStatus:
             "its graduation, to look back together."
         )
     text = translate(msg, circle.language, circle=circle.name, when=when)
-    await job.once(user, lambda key: port.dm(circle.workspace_id, user, Message(text), key=key))
+    await job.once(
+        user,
+        lambda key: notices.dm_or_notice(
+            job.core,
+            port,
+            circle.workspace_id,
+            user,
+            Message(text),
+            key=key,
+            retry=job.retry,
+            circle=circle,
+        ),
+    )
     return DeliveryStatus.SENT
 
 

@@ -32,14 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # Modules only (no ``from bot.core.schedules import …``): schedules and prompts call ``changed``
 # here, so each must be importable first.
-from bot.core import kinds, prompts, schedules, stages
+from bot.core import kinds, notices, prompts, schedules, stages
 from bot.core.durations import format_duration, parse_offsets
 from bot.core.errors import UserError
 from bot.core.ledger import Job
 from bot.core.runtime import Core
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
-from bot.port import Button, ChatPort, Message, PlatformError
+from bot.port import Button, ChatPort, ErrorKind, Message, PlatformError
 from storage import repos
 from storage.models import (
     Circle,
@@ -59,8 +59,9 @@ PROMPT = kinds.PROMPT
 KINDS = (REMINDER, PROMPT)
 LOOKBACK = timedelta(days=15)
 """How far back ``sync`` looks for meetings whose pending rows it must leave alone."""
-PERMANENT = {"50007", "not_allowed_token_type", "cannot_dm_bot", "user_not_found"}
-"""A recipient the platform will never accept (DMs closed): recorded and passed over."""
+PERMANENT = {ErrorKind.DM_CLOSED, ErrorKind.GONE, ErrorKind.UNSUPPORTED}
+"""A recipient the platform will never accept (DMs closed, no such person, cannot DM there):
+recorded and passed over."""
 
 
 def reminder_kind(offset: timedelta) -> str:
@@ -451,9 +452,18 @@ async def send_reminder(job: Job) -> DeliveryStatus:
 
         async def dm(key: str, user: str = user) -> str | None:
             try:
-                return await port.dm(workspace, user, message, key=key)
+                return await notices.dm_or_notice(
+                    job.core,
+                    port,
+                    workspace,
+                    user,
+                    message,
+                    key=key,
+                    retry=job.retry,
+                    circle=circle,
+                )
             except PlatformError as err:
-                if err.code in PERMANENT or err.code.startswith("unsupported:"):
+                if err.kind in PERMANENT:
                     log.info("reminder dm refused delivery=%s code=%s", d.id, err.code)
                     return None
                 raise

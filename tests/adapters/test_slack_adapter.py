@@ -252,11 +252,18 @@ async def test_keyed_dm_carries_metadata_and_a_retry_finds_it(w: SlackWorld) -> 
     assert w.fake.calls_to("conversations.history") == []  # a first attempt does not look
 
     # The process dies before recording the receipt; its lease expires and another process
-    # (a fresh port, no memory) retries: it finds its own message instead of sending again.
+    # (a fresh port, no memory) retries: the ledger says so, and the port finds its own message
+    # instead of sending again.
     async with w.core.sessions() as s, s.begin():
         await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(attempts=2))
+        row = await s.get(Delivery, delivery_id)
+        assert row is not None
+        job = ledger.Job(w.core, row, w.clock.now(), "another-process")
+    assert job.retry
     other = SlackPort(w.core, w.adapter.clients, pacing=0)
-    again = await other.dm(team, ana, PortMessage("Circle tomorrow at 19:00"), key=key)
+    again = await other.dm(
+        team, ana, PortMessage("Circle tomorrow at 19:00"), key=key, retry=job.retry
+    )
     assert again == ts
     assert len([m for m in w.fake.dms_to(ana) if m.metadata]) == 1
     (look,) = w.fake.calls_to("conversations.history")

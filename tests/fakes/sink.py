@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.core.pacing import Pacer
-from bot.port import Access, Message, PlatformError, Unsupported
+from bot.port import Access, ErrorKind, Message, PlatformError, Unsupported
 
 
 @dataclass
@@ -146,9 +146,9 @@ class SinkPort:
                         await asyncio.sleep(retry)
                     continue
                 if resp.status >= 400:
-                    raise PlatformError(str(resp.status))
+                    raise PlatformError(ErrorKind.OTHER, str(resp.status))
                 return str(data["id"])
-        raise PlatformError("429")
+        raise PlatformError(ErrorKind.RATE_LIMITED, "429")
 
     async def post(
         self, workspace: str, channel: str, message: Message, *, key: str | None = None
@@ -157,7 +157,13 @@ class SinkPort:
         return await self._send("/post", channel, body)
 
     async def dm(
-        self, workspace: str, user: str, message: Message, *, key: str | None = None
+        self,
+        workspace: str,
+        user: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        retry: bool = False,
     ) -> str:
         body = {"workspace": workspace, "user": user, "key": key, "size": len(message.text)}
         return await self._send("/dm", "dm:" + user, body)

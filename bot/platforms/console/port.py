@@ -117,7 +117,13 @@ class ConsolePort:
         self._show(f"{channel}, only {user} sees", message)
 
     async def dm(
-        self, workspace: str, user: str, message: Message, *, key: str | None = None
+        self,
+        workspace: str,
+        user: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        retry: bool = False,
     ) -> str:
         mid, new = self._remember(key, f"DM {user}", message)
         if new:

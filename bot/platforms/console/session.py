@@ -62,7 +62,7 @@ class ConsoleSession:
             return True
         self.port.meet(self.current)
         inv = Invocation("console", ConsolePort.workspace, self.current)
-        self._print_reply(await self.router.run_text(inv, command))
+        self._print_reply((await self.router.run_text(inv, command)).reply)
         return True
 
     async def _directive(self, text: str) -> bool:

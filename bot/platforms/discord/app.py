@@ -22,12 +22,10 @@ import yarl
 from discord import app_commands
 
 from bot.commands.context import Invocation
-from bot.commands.grammar import parse
-from bot.commands.reply import Reply
+from bot.commands.reply import Outcome, Reply
 from bot.commands.router import Router
 from bot.commands.spec import OptType
 from bot.config import ConfigError
-from bot.core.errors import UserError
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
@@ -42,7 +40,6 @@ from bot.platforms.discord.render import (
     split_text,
     view_for,
 )
-from storage import repos
 
 log = logging.getLogger(__name__)
 
@@ -353,22 +350,14 @@ class DiscordAdapter:
         fields = modal_values(list(data.get("components") or []))
         log.info("discord form id=%s user=%s", interaction.id, inv.user)
 
-        async def submit() -> Reply:
-            try:
-                parsed = parse("/circle " + decoded.command, self.router.registry)
-            except UserError as err:
-                return Reply(translate(err.message, self._lang(), **err.values))
-            values: dict[str, str | list[str]] = dict(parsed.values)
-            values.update(decoded.fixed)
-            values.update({k: v for k, v in fields.items() if v.strip()})
-            return await self.router.run(inv, parsed.spec, values)
-
-        await self._run(interaction, submit)
+        command, fixed = "/circle " + decoded.command, decoded.fixed
+        await self._run(interaction, lambda: self.router.submit_form(inv, command, fixed, fields))
 
     async def _on_autocomplete(self, interaction: discord.Interaction[Any]) -> None:
         found = self.commands.resolve(dict(interaction.data or {}))
         choices: list[app_commands.Choice[str]] = []
-        if found is not None and found[2] is not None and interaction.guild_id:
+        inv = self._invocation(interaction)
+        if found is not None and found[2] is not None and interaction.guild_id and inv:
             mounted, raw, _ = found
             focused: str = found[2]
             typed = str(raw.get(focused) or "").strip().lower()
@@ -380,32 +369,24 @@ class DiscordAdapter:
             ):
                 names = [c for c in option.source.choices if typed in c.lower()]
             else:
-                names = await self._circle_names(
-                    str(interaction.guild_id), str(interaction.user.id), typed
-                )
+                names = await self.router.circle_choices(inv, typed)
             choices = [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
         try:
             await interaction.response.autocomplete(choices)
         except discord.HTTPException as exc:
             log.warning("discord autocomplete not answered id=%s code=%s", interaction.id, exc.code)
 
-    async def _circle_names(self, guild: str, user: str, typed: str) -> list[str]:
-        """The person's own circles first, then the others (names are needed to ask to join)."""
-        async with self.core.sessions() as s:
-            mine = [c.name for c in await repos.circles_of(s, "discord", guild, user)]
-            every = [c.name for c in await repos.circles_in(s, "discord", guild)]
-        ordered = mine + [n for n in every if n not in mine]
-        return [n for n in ordered if typed in n.lower()]
-
     # -- answering --------------------------------------------------------------------------
     async def _run(
-        self, interaction: discord.Interaction[Any], work: Callable[[], Coroutine[Any, Any, Reply]]
+        self,
+        interaction: discord.Interaction[Any],
+        work: Callable[[], Coroutine[Any, Any, Outcome]],
     ) -> None:
         """Run the command; defer if it is not done in time; then answer."""
         scope = InteractionScope(str(interaction.user.id))
         token = CURRENT.set(scope)
         try:
-            task: asyncio.Task[Reply] = asyncio.create_task(work())  # copies CURRENT
+            task: asyncio.Task[Outcome] = asyncio.create_task(work())  # copies CURRENT
         finally:
             CURRENT.reset(token)
         self._work.add(task)
@@ -420,7 +401,7 @@ class DiscordAdapter:
             except discord.HTTPException as exc:
                 log.warning("discord could not defer id=%s code=%s", interaction.id, exc.code)
         try:
-            reply = await task
+            reply = (await task).reply
         except Exception as exc:
             log.error("discord command crashed id=%s error=%s", interaction.id, type(exc).__name__)
             log.debug("traceback", exc_info=True)

@@ -2,9 +2,10 @@
 
 Every REST call goes through a ``Pacer`` (a global budget under Discord's 50 requests/s and
 about 5 messages per 5 s per channel), so bursts do not run into 429s; a 429 that still comes
-is waited out by discord.py. Discord's refusals become ``PlatformError`` with Discord's own code
-(50013, 10003, 50007, 429…), which the router turns into a clear private message; only IDs and
-codes are logged, never text.
+is waited out by discord.py. Discord's refusals become ``PlatformError`` with a neutral kind
+(``kind_of``: 50013 is NO_PERMISSION, 10003 GONE, 50007 DM_CLOSED, 429 RATE_LIMITED…) and Discord's
+own code, which the router turns into a clear private message; only IDs and codes are logged,
+never text. Closed DMs only raise DM_CLOSED: what to do then is the core's rule.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from bot.platforms.discord.render import (
     split_text,
     view_for,
 )
-from bot.port import Access, Message, PlatformError
-from storage import repos
+from bot.port import Access, ErrorKind, Message, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,27 @@ ROLE_OVERWRITE = 0
 MEMBER_OVERWRITE = 1
 
 CATEGORY_NAME = N_("Circles")
-DMS_CLOSED = N_(
-    "{person}, the bot could not send you a direct message because your direct messages are "
-    "closed. To get reminders and replies privately, allow direct messages from members of this "
-    "server (server menu, Privacy Settings)."
-)
+
+KINDS = {
+    "50001": ErrorKind.NO_PERMISSION,  # Missing Access
+    "50013": ErrorKind.NO_PERMISSION,  # Missing Permissions
+    "10003": ErrorKind.GONE,  # Unknown Channel
+    "10008": ErrorKind.GONE,  # Unknown Message
+    "10007": ErrorKind.GONE,  # Unknown Member
+    "10013": ErrorKind.GONE,  # Unknown User
+    "10009": ErrorKind.GONE,  # Unknown Overwrite
+    "404": ErrorKind.GONE,
+    "50007": ErrorKind.DM_CLOSED,  # Cannot send messages to this user
+    "429": ErrorKind.RATE_LIMITED,
+    "unreachable": ErrorKind.UNREACHABLE,
+    "not_ready": ErrorKind.UNREACHABLE,
+}
+
+
+def error(code: str, *, retry_after: float | None = None) -> PlatformError:
+    """Discord's code as a ``PlatformError`` of the kind it means (OTHER when not known)."""
+    return PlatformError(KINDS.get(code, ErrorKind.OTHER), code, retry_after=retry_after)
+
 
 _USER_TOKEN = re.compile(r"^(?:<@!?(\d{15,22})>|@?(\d{15,22}))$")
 
@@ -103,7 +119,6 @@ class DiscordPort:
         self._dm_channels: dict[str, str] = {}
         self._categories: dict[str, str] = {}
         self._category_lock = asyncio.Lock()
-        self._granted: dict[tuple[str, str], list[str]] = {}
         self.known_members: set[tuple[str, str]] = set()
 
     # -- plumbing -------------------------------------------------------------------------
@@ -115,7 +130,7 @@ class DiscordPort:
     def bot_id(self) -> str:
         user = self.client.user
         if user is None:
-            raise PlatformError("not_ready")
+            raise error("not_ready")
         return str(user.id)
 
     async def call(
@@ -128,18 +143,18 @@ class DiscordPort:
         except discord.RateLimited as exc:
             self.pacer.back_off(exc.retry_after, key)
             log.warning("discord rate limited action=%s ref=%s", action, ref)
-            raise PlatformError("429", retry_after=exc.retry_after) from None
+            raise error("429", retry_after=exc.retry_after) from None
         except discord.HTTPException as exc:
             code = "429" if exc.status == 429 else str(exc.code or exc.status)
             log.warning(
                 "discord refused action=%s ref=%s status=%s code=%s", action, ref, exc.status, code
             )
-            raise PlatformError(code) from None
+            raise error(code) from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.warning(
                 "discord unreachable action=%s ref=%s error=%s", action, ref, type(exc).__name__
             )
-            raise PlatformError("unreachable") from None
+            raise error("unreachable") from None
 
     # -- channels and access --------------------------------------------------------------
     def _private_overwrites(self, workspace: str) -> list[dict[str, Any]]:
@@ -200,10 +215,7 @@ class DiscordPort:
         log.info("discord circle channel removed guild=%s channel=%s", workspace, channel)
 
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
-        granted = self._granted.setdefault((workspace, user), [])
         if access is Access.NONE:
-            if channel in granted:
-                granted.remove(channel)
             try:
                 await self.call(
                     "revoke",
@@ -227,8 +239,6 @@ class DiscordPort:
             ),
             ref=channel,
         )
-        if channel not in granted:
-            granted.append(channel)
 
     # -- messages -------------------------------------------------------------------------
     async def _send(
@@ -297,39 +307,17 @@ class DiscordPort:
         return self._dm_channels[user]
 
     async def dm(
-        self, workspace: str, user: str, message: Message, *, key: str | None = None
+        self,
+        workspace: str,
+        user: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        retry: bool = False,
     ) -> str:
-        try:
-            channel = await self._dm_channel(user)
-            return await self._send(channel, message, key, workspace=workspace)
-        except PlatformError as err:
-            if err.code != "50007":
-                raise
-        # Closed DMs: say so with a mention in a circle channel of theirs, without the text
-        # (it may be confidential, and the channel is shared).
-        fallback = await self._circle_channel_of(workspace, user)
-        if fallback is None:
-            raise PlatformError("50007")
-        log.info("discord dm closed user=%s fallback_channel=%s", user, fallback)
-        lang = await self._language(workspace, fallback)
-        notice = translate(DMS_CLOSED, lang, person=self.mention(user))
-        fallback_key = f"{key}:dm-closed" if key is not None else None
-        return await self._send(fallback, Message(notice), fallback_key)
-
-    async def _circle_channel_of(self, workspace: str, user: str) -> str | None:
-        granted = self._granted.get((workspace, user))
-        if granted:
-            return granted[-1]
-        async with self.core.sessions() as s:
-            for circle in await repos.circles_of(s, self.platform, workspace, user):
-                if circle.channel_id:
-                    return circle.channel_id
-        return None
-
-    async def _language(self, workspace: str, channel: str) -> str:
-        async with self.core.sessions() as s:
-            circle = await repos.circle_by_channel(s, self.platform, workspace, channel)
-        return circle.language if circle else self.core.settings.file.circles.language
+        # ``retry`` needs nothing here: the nonce from ``key`` lets Discord drop a repeat.
+        channel = await self._dm_channel(user)
+        return await self._send(channel, message, key, workspace=workspace)
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         await self.call(

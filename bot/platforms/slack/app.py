@@ -35,11 +35,8 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.context import Invocation
-from bot.commands.grammar import parse
 from bot.commands.reply import Reply
 from bot.commands.router import PLATFORM_DEFAULT, Router
-from bot.commands.spec import CommandSpec
-from bot.core.errors import UserError
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
 from bot.platforms.slack import render
@@ -262,23 +259,6 @@ class SlackAdapter:
                     replace_original=False,
                 )
 
-    async def _run_tracked(
-        self, inv: Invocation, spec: CommandSpec, values: dict[str, str | list[str]]
-    ) -> tuple[bool, Reply]:
-        """Run a command and also learn whether it succeeded (the router turns refusals into
-        replies); used where Slack needs to know, e.g. a modal's validation errors."""
-        original = spec.handler
-        assert original is not None
-        succeeded: list[bool] = []
-
-        async def handler(*args: Any, **kwargs: Any) -> Reply:
-            reply = await original(*args, **kwargs)
-            succeeded.append(True)
-            return reply
-
-        reply = await self.router.run(inv, spec.bound(handler), values)
-        return bool(succeeded), reply
-
     async def _send_reply(
         self,
         reply: Reply,
@@ -321,7 +301,7 @@ class SlackAdapter:
         log.info("slash command team=%s user=%s channel=%s", team, user, channel)
         try:
             inv = await self._invocation(team, user, channel)
-            reply = await self.router.run_text(inv, text)
+            reply = (await self.router.run_text(inv, text)).reply
             await self._send_reply(
                 reply,
                 team=team,
@@ -365,7 +345,7 @@ class SlackAdapter:
         client: AsyncWebClient,
     ) -> None:
         inv = await self._invocation(team, user, channel)
-        reply = await self.router.run_text(inv, command)
+        reply = (await self.router.run_text(inv, command)).reply
         view = body.get("view") or {}
         trigger_id = body.get("trigger_id")
         if body.get("response_url") or not view:
@@ -413,42 +393,48 @@ class SlackAdapter:
         meta = json.loads(view.get("private_metadata") or "{}")
         state = (view.get("state") or {}).get("values") or {}
         fields = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-        try:
-            parsed = parse(str(meta.get("c", "")), self.router.registry)
-        except UserError as err:
-            await ack(
-                response_action="errors",
-                errors={fields[0]: translate(err.message, self.lang, **err.values)},
-            )
-            return
-        values: dict[str, str | list[str]] = dict(parsed.values)
-        values.update({str(k): str(v) for k, v in (meta.get("x") or {}).items()})
+        typed: dict[str, str] = {}
         missing = {}
         for name in fields:
-            typed = ((state.get(name) or {}).get(render.FIELD_ACTION) or {}).get("value")
-            if typed and str(typed).strip():
-                values[name] = str(typed)
+            value = ((state.get(name) or {}).get(render.FIELD_ACTION) or {}).get("value")
+            if value and str(value).strip():
+                typed[name] = str(value)
             elif not next(b for b in view["blocks"] if b.get("block_id") == name).get("optional"):
                 missing[name] = translate(N_("Please fill this in."), self.lang)
         if missing:
             await ack(response_action="errors", errors=missing)
             return
-        log.info("form submitted team=%s user=%s command=%s", team, user, parsed.spec.name)
         inv = await self._invocation(team, user, meta.get("ch"))
-        work = asyncio.ensure_future(self._run_tracked(inv, parsed.spec, values))
+        fixed = {str(k): str(v) for k, v in (meta.get("x") or {}).items()}
+        submitted = self.router.submit_form(inv, str(meta.get("c", "")), fixed, typed)
+        work = asyncio.ensure_future(submitted)
         done, _ = await asyncio.wait({work}, timeout=FORM_BUDGET_SECONDS)
         if work in done:
-            ok, reply = work.result()
-            if (not ok or reply.form is not None) and fields:
+            outcome = work.result()
+            log.info(
+                "form submitted team=%s user=%s command=%s status=%s",
+                team,
+                user,
+                outcome.command,
+                outcome.status,
+            )
+            if (not outcome.ok or outcome.reply.form is not None) and fields:
                 # Refused, or the command asks for the form again: say why, on the form.
-                await ack(response_action="errors", errors={fields[0]: reply.text[:1000]})
+                await ack(response_action="errors", errors={fields[0]: outcome.reply.text[:1000]})
             else:
-                await ack(response_action="update", view=self._result(view, reply))
+                await ack(response_action="update", view=self._result(view, outcome.reply))
             return
         working = Reply(translate(N_("Working on it…"), self.lang))
         await ack(response_action="update", view=self._result(view, working))
-        ok, reply = await work
-        await client.views_update(view_id=view["id"], view=self._result(view, reply))
+        outcome = await work
+        log.info(
+            "form submitted team=%s user=%s command=%s status=%s",
+            team,
+            user,
+            outcome.command,
+            outcome.status,
+        )
+        await client.views_update(view_id=view["id"], view=self._result(view, outcome.reply))
 
     # -- App Home ------------------------------------------------------------------------------
     async def publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
@@ -456,21 +442,15 @@ class SlackAdapter:
         inv = await self._invocation(team, user, None)
         sections: list[tuple[str, str]] = []
         buttons: tuple[Any, ...] = ()
-        registry = self.router.registry
-        for path in (("mentor", "status"), ("list",)):
-            spec = registry.by_path.get(path)
-            if spec is None:
-                continue
-            ok, reply = await self._run_tracked(inv, spec, {})
-            if ok:
-                sections.append((translate(N_("Your circles"), self.lang), reply.text))
-                buttons = reply.buttons
+        for command in ("mentor status", "list"):
+            outcome = await self.router.run_text(inv, command)
+            if outcome.ok:
+                sections.append((translate(N_("Your circles"), self.lang), outcome.reply.text))
+                buttons = outcome.reply.buttons
                 break
-        help_spec = registry.by_path.get(("help",))
-        if help_spec is not None:
-            ok, reply = await self._run_tracked(inv, help_spec, {})
-            if ok:
-                sections.append((translate(N_("What you can do"), self.lang), reply.text))
+        outcome = await self.router.run_text(inv, "help")
+        if outcome.ok:
+            sections.append((translate(N_("What you can do"), self.lang), outcome.reply.text))
         await client.views_publish(
             user_id=user, view=render.home_view(sections, buttons, self.lang)
         )

@@ -9,9 +9,9 @@ and 5xx answers. Posts are paced per channel (about one message a second, Slack'
 Idempotency: a keyed delivery carries message metadata ``circlekeeper_delivery {key}``.
 
 - In one process a key already sent is answered from memory, without posting again.
-- A keyed **DM** that is a retry (its ledger row has been attempted before, i.e. a lease was
-  lost, or Slack answered 5xx) first looks in the DM's recent history (``im:history``) for a
-  message with that key and returns it instead of posting again.
+- A keyed **DM** that is a retry (the ledger says so with ``retry=True``: its row was attempted
+  before, i.e. a lease was lost; or Slack answered 5xx) first looks in the DM's recent history
+  (``im:history``) for a message with that key and returns it instead of posting again.
 - A keyed **channel** post cannot be checked: the app has no history scope for circle channels,
   on purpose. If a process dies after Slack accepted a channel post and before the ledger
   recorded the receipt, or Slack answers 5xx after posting, the retry may post a second copy.
@@ -37,13 +37,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.platforms.slack import render
-from bot.port import Access, Attachment, Message, PlatformError
-from storage.models import Delivery
+from bot.port import Access, Attachment, ErrorKind, Message, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +52,6 @@ TOPIC_LIMIT = 250
 KEY_LOOKBACK_SECONDS = 3 * 24 * 3600
 USER_CACHE_SECONDS = 600
 KEY_LOOKBACK_MESSAGES = 15  # Slack's per-call limit for conversations.history of newer apps
-_KEY = re.compile(r"^ck:(\d+):")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _PLAIN_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -83,13 +80,42 @@ def make_client(
     )
 
 
+KINDS = {
+    "cannot_dm_bot": ErrorKind.DM_CLOSED,
+    "messages_tab_disabled": ErrorKind.DM_CLOSED,
+    "not_in_channel": ErrorKind.NO_PERMISSION,
+    "missing_scope": ErrorKind.NO_PERMISSION,
+    "restricted_action": ErrorKind.NO_PERMISSION,
+    "not_authed": ErrorKind.NO_PERMISSION,
+    "invalid_auth": ErrorKind.NO_PERMISSION,
+    "not_installed": ErrorKind.NO_PERMISSION,
+    "channel_not_found": ErrorKind.GONE,
+    "is_archived": ErrorKind.GONE,
+    "message_not_found": ErrorKind.GONE,
+    "user_not_found": ErrorKind.GONE,
+    "users_not_found": ErrorKind.GONE,
+    "not_allowed_token_type": ErrorKind.UNSUPPORTED,
+    "method_deprecated": ErrorKind.UNSUPPORTED,
+    "ratelimited": ErrorKind.RATE_LIMITED,
+    "429": ErrorKind.RATE_LIMITED,
+}
+
+
+def error(code: str, *, retry_after: float | None = None) -> PlatformError:
+    """Slack's error code as a ``PlatformError`` of the kind it means (OTHER when not known)."""
+    kind = KINDS.get(code)
+    if kind is None:
+        kind = ErrorKind.UNREACHABLE if code.startswith("http_5") else ErrorKind.OTHER
+    return PlatformError(kind, code, retry_after=retry_after)
+
+
 def platform_error(exc: SlackApiError) -> PlatformError:
     response = exc.response
     if response.status_code == 429:
         retry = response.headers.get("Retry-After") if response.headers else None
-        return PlatformError("429", retry_after=float(retry) if retry else None)
+        return error("429", retry_after=float(retry) if retry else None)
     code = response.get("error") if isinstance(response.data, dict) else None
-    return PlatformError(str(code or f"http_{response.status_code}"))
+    return error(str(code or f"http_{response.status_code}"))
 
 
 class Clients:
@@ -103,7 +129,7 @@ class Clients:
     async def get(self, workspace: str, *, server_errors: bool = True) -> AsyncWebClient:
         token = await self._lookup(workspace)
         if token is None:
-            raise PlatformError("not_installed")
+            raise error("not_installed")
         cache_key = (token, server_errors)
         client = self._clients.get(cache_key)
         if client is None:
@@ -146,17 +172,6 @@ class SlackPort:
         while len(self._sent) > 10_000:
             self._sent.popitem(last=False)
 
-    async def _is_retry(self, key: str) -> bool:
-        """Whether this delivery was attempted before (a lost lease): its ledger row says so."""
-        match = _KEY.match(key)
-        if match is None:
-            return True
-        async with self.core.sessions() as s:
-            attempts = (
-                await s.execute(select(Delivery.attempts).where(Delivery.id == int(match[1])))
-            ).scalar_one_or_none()
-        return attempts is None or attempts > 1
-
     async def _find_keyed(self, workspace: str, channel: str, key: str) -> str | None:
         """A DM message already carrying ``key`` (needs im:history; DMs only)."""
         client = await self.clients.get(workspace)
@@ -178,11 +193,18 @@ class SlackPort:
         return None
 
     async def _post(
-        self, workspace: str, channel: str, message: Message, key: str | None, *, checkable: bool
+        self,
+        workspace: str,
+        channel: str,
+        message: Message,
+        key: str | None,
+        *,
+        checkable: bool,
+        retry: bool = False,
     ) -> str:
         if key is not None and key in self._sent:
             return self._sent[key]
-        if key is not None and checkable and await self._is_retry(key):
+        if key is not None and checkable and retry:
             found = await self._find_keyed(workspace, channel, key)
             if found is not None:
                 log.info("delivery already in slack channel=%s ts=%s", channel, found)
@@ -311,10 +333,16 @@ class SlackPort:
             await self.upload(workspace, await self.dm_channel(workspace, user), message.file)
 
     async def dm(
-        self, workspace: str, user: str, message: Message, *, key: str | None = None
+        self,
+        workspace: str,
+        user: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        retry: bool = False,
     ) -> str:
         channel = await self.dm_channel(workspace, user)
-        return await self._post(workspace, channel, message, key, checkable=True)
+        return await self._post(workspace, channel, message, key, checkable=True, retry=retry)
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         client = await self.clients.get(workspace)
