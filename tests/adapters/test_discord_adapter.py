@@ -21,14 +21,18 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from bot.commands.context import Invocation
+from bot.commands.reply import Status
 from bot.commands.spec import OptType
 from bot.config import ConfigError, Environment, FileSettings, Settings, load_settings
+from bot.core import notices
 from bot.core.clock import ManualClock
 from bot.core.runtime import Core
 from bot.platforms.discord import DiscordAdapter, config_from
 from bot.platforms.discord import permissions as discord_permissions
+from bot.platforms.discord import port as discord_port
 from bot.platforms.discord.commands import CommandMap
-from bot.port import Message
+from bot.port import ErrorKind, Message, PlatformError
 from bot.scheduling import attach
 from bot.wiring import build_router, start_core
 from storage import repos
@@ -519,3 +523,58 @@ async def test_members_of_the_organizer_role_are_organizers(world: World) -> Non
     fake.give_role(world.alice, fake.add_role("Circle organizers"))
     ia = await world.run(world.alice, "circle create", name="Alice Circle")
     assert "Created the circle" in ia.text()
+
+
+async def test_discord_refusals_carry_a_neutral_kind_and_the_raw_code(world: World) -> None:
+    fake = world.fake
+    channel = await world.create_circle()
+    port = world.adapter.port
+    fake.close_dms(world.carol)  # carol is in no circle: no channel to say it in
+    with pytest.raises(PlatformError) as closed:
+        await port.dm(fake.guild_id, world.carol, Message("hello"))
+    assert (closed.value.kind, closed.value.code) == (ErrorKind.DM_CLOSED, "50007")
+    cases = [
+        (403, 50013, ErrorKind.NO_PERMISSION),
+        (403, 50001, ErrorKind.NO_PERMISSION),
+        (404, 10003, ErrorKind.GONE),
+        (404, 10008, ErrorKind.GONE),
+    ]
+    for status, code, kind in cases:
+        fake.fail_next("POST /channels/{channel_id}/messages", status=status, code=code)
+        with pytest.raises(PlatformError) as refused:
+            await port.post(fake.guild_id, channel, Message("hello"))
+        assert (refused.value.kind, refused.value.code) == (kind, str(code))
+    # discord.py waits a 429 out by itself; one it gives up on is RATE_LIMITED
+    assert discord_port.error("429", retry_after=3.0).kind is ErrorKind.RATE_LIMITED
+    assert discord_port.error("12345").kind is ErrorKind.OTHER
+
+
+async def test_a_platform_refusal_is_a_failed_outcome_with_its_kind(world: World) -> None:
+    fake = world.fake
+    fake.set_bot_permissions(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.MANAGE_ROLES)
+    inv = Invocation("discord", fake.guild_id, world.organizer, None, organizer_hint=True)
+    outcome = await world.router.run_text(inv, '/circle create "Grief Circle"')
+    assert outcome.status is Status.FAILED and outcome.command == "create"
+    assert outcome.error is ErrorKind.NO_PERMISSION
+    assert "missing a permission" in outcome.reply.text and "50013" in outcome.reply.text
+
+
+async def test_the_closed_dm_notice_is_the_cores_rule(world: World) -> None:
+    """The port only raises DM_CLOSED; core posts the notice (keyed) in a circle of theirs."""
+    fake = world.fake
+    channel = await world.create_circle()
+    port = world.adapter.port
+    fake.close_dms(world.carol)
+    with pytest.raises(PlatformError) as closed:  # in no circle yet: nowhere to say it
+        await notices.dm_or_notice(world.core, port, fake.guild_id, world.carol, Message("x"))
+    assert closed.value.kind is ErrorKind.DM_CLOSED
+    added = await world.run(world.lee, "circle add", channel, member=world.carol)
+    assert "Added" in added.text()
+    before = len(fake.messages_in(channel))
+    sent = await notices.dm_or_notice(
+        world.core, port, fake.guild_id, world.carol, Message("private words"), key="ck:9:c"
+    )
+    [notice] = fake.messages_in(channel)[before:]
+    assert str(notice["id"]) == sent
+    assert f"<@{world.carol}>" in notice["content"] and "private words" not in notice["content"]
+    assert fake.dm_messages(world.carol) == []

@@ -15,11 +15,11 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.core import ledger
+from bot.core import ledger, notices
 from bot.platforms.slack import render
 from bot.platforms.slack.port import SlackPort
 from bot.platforms.slack.scopes import BOT_SCOPES
-from bot.port import Button
+from bot.port import Button, ErrorKind, PlatformError
 from bot.port import Message as PortMessage
 from storage import repos
 from storage.models import Circle, Delivery
@@ -508,3 +508,48 @@ async def test_a_create_that_fails_part_way_archives_its_channel(w: SlackWorld) 
     assert channel.is_archived  # the half-made circle's channel is archived, not left in use
     async with w.core.sessions() as s:
         assert await repos.circles_in(s, "slack", w.fake.team.id) == []
+
+
+async def test_slack_refusals_carry_a_neutral_kind_and_the_raw_code(w: SlackWorld) -> None:
+    c = await create_circle(w)
+    team = w.fake.team.id
+    port = w.adapter.port
+    ana = w.person("ana")
+    w.fake.fail_next("chat.postMessage", status=200, error="cannot_dm_bot")
+    with pytest.raises(PlatformError) as closed:
+        await port.dm(team, ana, PortMessage("hello"))
+    assert (closed.value.kind, closed.value.code) == (ErrorKind.DM_CLOSED, "cannot_dm_bot")
+    cases = [
+        ("not_in_channel", ErrorKind.NO_PERMISSION),
+        ("missing_scope", ErrorKind.NO_PERMISSION),
+        ("channel_not_found", ErrorKind.GONE),
+        ("is_archived", ErrorKind.GONE),
+        ("something_new", ErrorKind.OTHER),
+    ]
+    for code, kind in cases:
+        w.fake.fail_next("chat.postMessage", status=200, error=code)
+        with pytest.raises(PlatformError) as refused:
+            await port.post(team, c.channel, PortMessage("hello"))
+        assert (refused.value.kind, refused.value.code) == (kind, code)
+    w.fake.fail_next("chat.postMessage", status=429, retry_after=0, times=4)
+    with pytest.raises(PlatformError) as limited:
+        await port.post(team, c.channel, PortMessage("hello"))
+    assert limited.value.kind is ErrorKind.RATE_LIMITED
+    assert not any((m.text or "") == "hello" for m in w.fake.messages_in(c.channel))
+
+
+async def test_a_closed_dm_becomes_a_notice_in_the_circle_channel_by_core(w: SlackWorld) -> None:
+    """The same core rule as on Discord: the notice names the person, never the DM's text."""
+    c = await create_circle(w)
+    team = w.fake.team.id
+    w.fake.fail_next("chat.postMessage", status=200, error="cannot_dm_bot")
+    sent = await notices.dm_or_notice(
+        w.core, w.adapter.port, team, c.lee, PortMessage("private words"), key="ck:7:lee"
+    )
+    notice = w.fake.messages_in(c.channel)[-1]
+    assert notice.ts == sent
+    assert f"<@{c.lee}>" in (notice.text or "") and "private words" not in (notice.text or "")
+    assert notice.metadata == {
+        "event_type": "circlekeeper_delivery",
+        "event_payload": {"key": "ck:7:lee:dm-closed"},
+    }
