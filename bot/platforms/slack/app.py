@@ -35,7 +35,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.context import Invocation
-from bot.commands.reply import Reply
+from bot.commands.reply import Outcome, Reply
 from bot.commands.router import PLATFORM_DEFAULT, Router
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
@@ -411,13 +411,7 @@ class SlackAdapter:
         done, _ = await asyncio.wait({work}, timeout=FORM_BUDGET_SECONDS)
         if work in done:
             outcome = work.result()
-            log.info(
-                "form submitted team=%s user=%s command=%s status=%s",
-                team,
-                user,
-                outcome.command,
-                outcome.status,
-            )
+            _log_form(team, user, outcome)
             if (not outcome.ok or outcome.reply.form is not None) and fields:
                 # Refused, or the command asks for the form again: say why, on the form.
                 await ack(response_action="errors", errors={fields[0]: outcome.reply.text[:1000]})
@@ -427,13 +421,7 @@ class SlackAdapter:
         working = Reply(translate(N_("Working on it…"), self.lang))
         await ack(response_action="update", view=self._result(view, working))
         outcome = await work
-        log.info(
-            "form submitted team=%s user=%s command=%s status=%s",
-            team,
-            user,
-            outcome.command,
-            outcome.status,
-        )
+        _log_form(team, user, outcome)
         await client.views_update(view_id=view["id"], view=self._result(view, outcome.reply))
 
     # -- App Home ------------------------------------------------------------------------------
@@ -455,6 +443,16 @@ class SlackAdapter:
             user_id=user, view=render.home_view(sections, buttons, self.lang)
         )
         log.info("home published team=%s user=%s sections=%d", team, user, len(sections))
+
+
+def _log_form(team: str, user: str, outcome: Outcome) -> None:
+    log.info(
+        "form submitted team=%s user=%s command=%s status=%s",
+        team,
+        user,
+        outcome.command,
+        outcome.status,
+    )
 
 
 def _slack_code(err: Exception) -> str:
