@@ -35,11 +35,12 @@ _NO = {"no", "n", "false", "off", "0"}
 
 PLATFORM_ERRORS = {
     ErrorKind.NO_PERMISSION: N_(
-        "The bot is missing a permission it needs in this server ({code}). "
-        "Ask an organizer to check the bot's role, then try again."
+        "The bot is missing a permission it needs here ({code}). Nothing was changed. "
+        "Ask an organizer to check the bot's permissions, then try again."
     ),
     ErrorKind.GONE: N_(
-        "The circle's channel no longer exists ({code}). Ask an organizer to check it."
+        "The channel, message or person this needs no longer exists ({code}). Nothing was "
+        "changed; ask an organizer to check the circle's channel."
     ),
     ErrorKind.DM_CLOSED: N_("That person does not accept direct messages from the bot ({code})."),
     ErrorKind.RATE_LIMITED: N_(
