@@ -1,4 +1,5 @@
-"""Command line: ``circlekeeper run | console | migrate`` (also ``python -m bot …``)."""
+"""Command line: ``circlekeeper run | console | migrate | doctor | backup | restore``
+(also ``python -m bot …``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -17,6 +19,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.core.reminders import materialise_all
 from bot.core.runtime import Core
+from bot.ops import logs, shutdown
+from bot.ops.http import OpsServer
 from bot.scheduling import Scheduler, attach
 from bot.wiring import build_router, start_core
 
@@ -42,6 +46,15 @@ def parser() -> argparse.ArgumentParser:
     con.add_argument("--files", help="save files the bot sends (calendar, chart, export) here")
     mig = sub.add_parser("migrate", help="bring the database to the newest schema")
     mig.add_argument("--config", help="path to config.toml")
+    doc = sub.add_parser("doctor", help="check configuration, database, tokens and permissions")
+    doc.add_argument("--config", help="path to config.toml")
+    bak = sub.add_parser("backup", help="copy the database to PATH (SQLite; PostgreSQL: pg_dump)")
+    bak.add_argument("path", help="the backup file to write")
+    bak.add_argument("--config", help="path to config.toml")
+    res = sub.add_parser("restore", help="replace the database with a backup (stop the bot first)")
+    res.add_argument("path", help="a file written by circlekeeper backup")
+    res.add_argument("--yes", action="store_true", help="replace a database that holds circles")
+    res.add_argument("--config", help="path to config.toml")
     for name, module in EXTRA_COMMANDS.items():
         try:
             mod = importlib.import_module(module)
@@ -54,6 +67,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "doctor":
+        from bot.ops import doctor
+
+        return doctor.main(getattr(args, "config", None))
     try:
         settings = load_settings(getattr(args, "config", None))
     except ConfigError as exc:
@@ -63,13 +80,18 @@ def main(argv: list[str] | None = None) -> int:
         mod = importlib.import_module(EXTRA_COMMANDS[args.command])
         return int(mod.main(args, settings))
     if args.command == "migrate":
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        logs.configure(settings.file.ops.log_format)
         asyncio.run(_migrate(settings))
         return 0
+    if args.command in ("backup", "restore"):
+        from bot.ops import backup
+
+        logs.configure(settings.file.ops.log_format, logging.WARNING)
+        if args.command == "backup":
+            return backup.backup(settings, Path(args.path))
+        return backup.restore(settings, Path(args.path), replace=args.yes)
     if args.command == "run" and (settings.discord_enabled or settings.slack_enabled):
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        logs.configure(settings.file.ops.log_format)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(settings))
         return 0
@@ -105,6 +127,7 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then shut down in order (``bot.ops.shutdown``)."""
     core = await start_core(settings)
     router = build_router(core)
     names = [
@@ -117,13 +140,26 @@ async def _serve(settings: Settings) -> None:
         module = importlib.import_module(PLATFORMS[name])
         serves.append(module.serve(core, router))
     log.info("starting platforms=%s", ",".join(names))
+    ops_server: OpsServer | None = None
+    address = settings.file.ops.address
+    if address is not None:
+        ops_server = OpsServer(core, names)
+        await ops_server.start(*address)
     scheduler = Scheduler(core, attach(core))
     await scheduler.start()
-    try:
-        await asyncio.gather(*serves)
-    finally:
-        scheduler.stop()
-        await core.engine.dispose()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    platforms: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*serves))
+    waiter: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({platforms, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if stop.is_set():
+        log.info("shutting down signal=received")
+    await shutdown.run(core, scheduler, platforms, ops_server)
+    if not stop.is_set():
+        platforms.result()  # a platform ended by itself: say why (bad token, refused intents)
 
 
 async def _console(

@@ -98,6 +98,29 @@ class ConsoleSettings(Strict):
     organizers: list[str] = Field(default_factory=lambda: ["organizer"])
 
 
+class OpsSettings(Strict):
+    listen: str = ""
+    """``host:port`` for ``/healthz`` and ``/metrics`` (empty: off)."""
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        if not value:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError('must be "host:port", like "127.0.0.1:9090" (or "" for off)')
+        return value
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        if not self.listen:
+            return None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class Resource(Strict):
     name: str
     contact: str
@@ -125,6 +148,7 @@ class FileSettings(Strict):
     stages: StageSettings = Field(default_factory=StageSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     resources: list[Resource] = Field(default_factory=lambda: list(DEFAULT_RESOURCES))
 
 

@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core import ledger, reminders
 from bot.core.ledger import Dispatcher
 from bot.core.runtime import Core
+from bot.ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class Scheduler:
     async def dispatch(self) -> None:
         try:
             await self.dispatcher.run_due()
+            metrics.dispatcher_ran()
         finally:
             await self._plan_wake()
 

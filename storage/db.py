@@ -42,6 +42,16 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+LIBRARY_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
+"""Tables our migrations create for slack_sdk's OAuth stores (migration 0005); slack_sdk reads
+and writes them, so they are not in ``storage.models``."""
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """For Alembic's comparisons: leave the library's tables (and their indexes) out."""
+    return not (type_ == "table" and name in LIBRARY_TABLES)
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -23,6 +23,7 @@ from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry,
 from bot.core.errors import UserError
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
+from bot.ops import metrics
 from bot.port import ErrorKind, PlatformError
 from storage import repos
 from storage.models import Circle
@@ -107,6 +108,7 @@ class Router:
     ) -> Outcome:
         port = self.core.port(inv.platform)
         lang = self._default_lang()
+        outcome = "failed"
         async with self.core.sessions() as session:
             try:
                 async with session.begin():
@@ -128,20 +130,21 @@ class Router:
                     kwargs = await self._convert(ctx, spec, values)
                     assert spec.handler is not None
                     reply = await spec.handler(ctx, **kwargs)
-                log.info("command ok name=%s user=%s", spec.name, inv.user)
+                # No user in these lines: console IDs are names, and IDs next to a command name
+                # could link a person to what they did (the metrics count the same).
+                log.info("command ok name=%s", spec.name)
+                outcome = "ok"
                 return Outcome(Status.OK, reply, spec.name)
             except UserError as err:
-                log.info("command refused name=%s user=%s", spec.name, inv.user)
+                log.info("command refused name=%s", spec.name)
+                outcome = "refused"
                 reply = Reply(translate(err.message, lang, **err.values))
                 return Outcome(Status.REFUSED, reply, spec.name)
             except PlatformError as err:
                 log.warning(
-                    "platform error name=%s user=%s kind=%s code=%s",
-                    spec.name,
-                    inv.user,
-                    err.kind,
-                    err.code,
+                    "platform error name=%s kind=%s code=%s", spec.name, err.kind, err.code
                 )
+                outcome = "platform_error"
                 message = PLATFORM_ERRORS.get(err.kind, PLATFORM_DEFAULT)
                 reply = Reply(translate(message, lang, code=err.code))
                 return Outcome(Status.FAILED, reply, spec.name, err.kind)
@@ -149,13 +152,11 @@ class Router:
                 # Frames only: an exception's message could quote what someone typed.
                 frames = "".join(traceback.format_tb(exc.__traceback__))
                 log.error(
-                    "command failed name=%s user=%s error=%s\n%s",
-                    spec.name,
-                    inv.user,
-                    type(exc).__name__,
-                    frames,
+                    "command failed name=%s error=%s\n%s", spec.name, type(exc).__name__, frames
                 )
                 return Outcome(Status.FAILED, Reply(translate(UNEXPECTED, lang)), spec.name)
+            finally:
+                metrics.command(spec.name, outcome)
 
     # -- permissions ---------------------------------------------------------------------------
 

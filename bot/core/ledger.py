@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import kinds
 from bot.core.runtime import Core
+from bot.ops import metrics
 from bot.port import PlatformError
 from storage.models import Circle, Delivery, DeliveryReceipt, DeliveryStatus
 
@@ -182,6 +183,32 @@ class Dispatcher:
         self.concurrency = concurrency
         self.lease = timedelta(seconds=core.settings.file.scheduler.lease_seconds)
         self._lock = asyncio.Lock()
+        self._stopping = False
+
+    async def stop(self, grace: float) -> bool:
+        """Shutting down: claim nothing more, let started rows finish for up to ``grace``
+        seconds; rows claimed but not started keep their lease for ``release`` to hand back.
+        Returns True when no pass is still running."""
+        self._stopping = True
+        try:
+            async with asyncio.timeout(grace), self._lock:
+                return True
+        except TimeoutError:
+            return False
+
+    async def hand_back(self) -> int:
+        """Shutting down: release this process's unfinished claims at once (receipts stay, so
+        whoever takes a row next skips the recipients already reached). Returns rows released."""
+        async with self.core.sessions() as s, s.begin():
+            result = await s.execute(
+                update(Delivery)
+                .where(
+                    Delivery.lease_owner == self.owner, Delivery.status == DeliveryStatus.PENDING
+                )
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def _mine(self) -> list[Any]:
         """Rows of circles on platforms this process is connected to (none before any is)."""
@@ -245,14 +272,15 @@ class Dispatcher:
 
             async def one(row: Delivery) -> bool:
                 async with limit:
-                    return await self.process(row)
+                    return False if self._stopping else await self.process(row)
 
-            while True:
+            while not self._stopping:
                 claimed = await self.claim()
                 if not claimed:
                     return finished
                 results = await asyncio.gather(*(one(r) for r in claimed))
                 finished += sum(results)
+            return finished
 
     async def process(self, row: Delivery) -> bool:
         handler = self.core.handlers.get(kinds.prefix_of(row.kind))
@@ -271,6 +299,7 @@ class Dispatcher:
         return True
 
     async def _finish(self, row: Delivery, status: DeliveryStatus, code: str | None) -> None:
+        metrics.delivery(row.kind, status, (self.core.clock.now() - row.due_at).total_seconds())
         async with self.core.sessions() as s, s.begin():
             await s.execute(
                 update(Delivery)
@@ -287,6 +316,7 @@ class Dispatcher:
     async def _release(self, row: Delivery, code: str) -> None:
         """Let the row be retried after a short back-off (by shortening the lease)."""
         backoff = min(timedelta(seconds=30 * row.attempts), self.lease)
+        metrics.delivery(row.kind, "retry")
         async with self.core.sessions() as s, s.begin():
             await s.execute(
                 update(Delivery)

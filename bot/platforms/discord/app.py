@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -29,6 +30,7 @@ from bot.config import ConfigError
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
+from bot.ops import metrics
 from bot.platforms.discord import permissions
 from bot.platforms.discord.commands import CommandMap
 from bot.platforms.discord.port import CURRENT, DiscordPort, InteractionScope
@@ -97,6 +99,18 @@ def apply_endpoints(config: DiscordConfig) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
 
 
+def rate_limit_trace() -> aiohttp.TraceConfig:
+    """Counts every 429 Discord answers, including those discord.py waits out by itself."""
+
+    async def on_end(_session: Any, _ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        if params.response.status == 429:
+            metrics.rate_limited("discord")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_end)
+    return trace
+
+
 class _Events:
     adapter: DiscordAdapter
 
@@ -136,6 +150,7 @@ class DiscordAdapter:
             "intents": permissions.INTENTS,
             "guild_ready_timeout": config.guild_ready_timeout,
             "allowed_mentions": discord.AllowedMentions.none(),
+            "http_trace": rate_limit_trace(),
         }
         client: discord.Client
         if config.shard_count is not None:

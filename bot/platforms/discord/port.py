@@ -127,6 +127,11 @@ class DiscordPort:
         return self.client.http
 
     @property
+    def connected(self) -> bool:
+        """For ``/healthz``: the gateway session is up."""
+        return self.client.is_ready() and not self.client.is_closed()
+
+    @property
     def bot_id(self) -> str:
         user = self.client.user
         if user is None:

@@ -195,14 +195,8 @@ class SlackAdapter:
         """Connect: identify the workspace (or prepare the install store), register the port,
         then listen over HTTP or Socket Mode."""
         cfg = self.config
-        if self.installation_store is not None:
-            await self.installation_store.create_tables()  # type: ignore[no-untyped-call]
-            oauth_flow = self.app.oauth_flow
-            assert oauth_flow is not None
-            state_store = oauth_flow.settings.state_store
-            if isinstance(state_store, AsyncSQLAlchemyOAuthStateStore):
-                await state_store.create_tables()  # type: ignore[no-untyped-call]
-        elif cfg.bot_token:
+        # OAuth mode: the installation and state tables come from our migrations (0005).
+        if self.installation_store is None and cfg.bot_token:
             auth = await make_client(cfg.base_url, cfg.bot_token).auth_test()
             self._team = (str(auth["team_id"]), str(auth["user_id"]))
             log.info("slack workspace team=%s bot=%s", self._team[0], self._team[1])

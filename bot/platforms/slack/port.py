@@ -40,6 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
+from bot.ops import metrics
 from bot.platforms.slack import render
 from bot.port import Access, Attachment, ErrorKind, Message, PlatformError
 
@@ -58,10 +59,20 @@ _PLAIN_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 TokenLookup = Callable[[str], Awaitable[str | None]]
 
 
+class _CountingRateLimitHandler(AsyncRateLimitErrorRetryHandler):
+    """Waits out a 429 like slack_sdk's own handler, and counts it for ``/metrics``."""
+
+    async def can_retry_async(self, **kwargs: Any) -> bool:
+        response = kwargs.get("response")
+        if response is not None and response.status_code == 429:
+            metrics.rate_limited("slack")
+        return bool(await super().can_retry_async(**kwargs))
+
+
 def retry_handlers(*, server_errors: bool = True) -> list[AsyncRetryHandler]:
     handlers: list[AsyncRetryHandler] = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        _CountingRateLimitHandler(max_retry_count=3),
     ]
     if server_errors:
         handlers.append(AsyncServerErrorRetryHandler(max_retry_count=2))

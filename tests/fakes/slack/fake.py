@@ -183,7 +183,10 @@ class FakeSlack(Users, Conversations, Chat, Pins, Views, Files, ResponseUrls, OA
         await self._notify()
         if injected is not None:
             return self._injected_response(call, injected)
-        return web.json_response(body)
+        headers = {}
+        if call.team_id in self.teams:  # like Slack: the token's scopes on every answer
+            headers["x-oauth-scopes"] = ",".join(sorted(self.teams[call.team_id].scopes))
+        return web.json_response(body, headers=headers)
 
     def _pop_failure(self, method: str) -> _Injected | None:
         queue = self._failures.get(method)

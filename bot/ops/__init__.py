@@ -1,0 +1,1 @@
+"""Operating the bot: health and metrics endpoint, logs, doctor, backups, shutdown."""
