@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +43,14 @@ async def run(
     ops_server: OpsServer | None = None,
 ) -> None:
     started = time.monotonic()
-    scheduler.stop()
+    done = threading.Event()
+    watchdog = threading.Timer(BUDGET - 0.5, _overdue, args=(done,))
+    watchdog.daemon = True
+    watchdog.start()
+    scheduler.aps.pause()  # no new jobs; stopping it now would cancel the running pass
     dispatcher = core.dispatcher or scheduler.dispatcher
     finished = await dispatcher.stop(DISPATCH_GRACE)
+    scheduler.stop()
     released = 0
     try:
         released = await asyncio.wait_for(dispatcher.hand_back(), 1.0)
@@ -56,4 +63,14 @@ async def run(
     if ops_server is not None:
         await ops_server.stop()
     await core.engine.dispose()
+    done.set()
     log.info("shutdown done seconds=%.2f", time.monotonic() - started)
+
+
+def _overdue(done: threading.Event) -> None:
+    """The budget is spent: leave now. A send cut off here is retried from its receipt-less
+    state by whoever takes the row; an unclosed database connection would otherwise keep the
+    interpreter from exiting (aiosqlite's worker threads are not daemons)."""
+    log.warning("shutdown over budget; exiting now finished=%s", done.is_set())
+    logging.shutdown()
+    os._exit(0 if done.is_set() else 1)
