@@ -78,7 +78,8 @@ async def start_run(
     ops_port = free_port()
     config = tmp_path / f"{name}.toml"
     config.write_text(
-        f'[scheduler]\ntick_seconds = 1\nlease_seconds = {lease}\n\n[ops]\nlisten = "127.0.0.1:{ops_port}"\n'
+        f"[scheduler]\ntick_seconds = 1\nlease_seconds = {lease}\n\n"
+        f'[ops]\nlisten = "127.0.0.1:{ops_port}"\n'
     )
     env = {
         k: v

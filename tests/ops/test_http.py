@@ -6,19 +6,24 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import aiohttp
 import discord.http
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.config import Environment, FileSettings, Settings
 from bot.ops import metrics
 from bot.ops.http import OpsServer
+from bot.platforms.discord import DiscordAdapter, config_from
 from bot.platforms.discord.app import rate_limit_trace
+from bot.platforms.discord.permissions import REQUIRED
 from bot.platforms.slack.port import make_client
 from bot.scheduling import Scheduler
+from bot.wiring import build_router, start_core
 from storage.db import make_engine, make_sessions
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, discord_py_pointed_at
 from tests.fakes.slack_api import FakeSlack
 from tests.harness import PEOPLE, Harness
 
@@ -147,3 +152,39 @@ async def test_429s_are_counted_by_platform() -> None:
             discord.http.Route.BASE = saved
         assert me["id"] == fake.bot_user_id
     assert value("discord") == discord0 + 1
+
+
+async def test_healthz_follows_the_discord_gateway(db_url: str) -> None:
+    """Discord's port is registered before login; ``/healthz`` waits for the gateway session."""
+    async with FakeDiscord(bot_permissions=REQUIRED.value) as fake:
+        with discord_py_pointed_at(fake):
+            settings = Settings(
+                file=FileSettings(),
+                env=Environment(
+                    DISCORD_TOKEN=fake.token,
+                    DISCORD_API_BASE_URL=fake.api_base,
+                    DISCORD_GATEWAY_URL=fake.gateway_url,
+                    CIRCLEKEEPER_DATABASE_URL=db_url,
+                ),
+            )
+            core = await start_core(settings)
+            server = OpsServer(core, ["discord"])
+            await server.start("127.0.0.1", 0)
+            base = f"http://127.0.0.1:{server.port}"
+            adapter = DiscordAdapter(
+                core, build_router(core), replace(config_from(core), guild_ready_timeout=0.1)
+            )
+            try:
+                status, _, body = await get(base + "/healthz")
+                assert status == 503 and '"discord": "not connected"' in body
+                await adapter.start()
+                await adapter.wait_ready(10)
+                status, _, body = await get(base + "/healthz")
+                assert '"discord": "ok"' in body, body
+                await adapter.stop()
+                status, _, body = await get(base + "/healthz")
+                assert status == 503 and '"discord": "not connected"' in body
+            finally:
+                await adapter.stop()
+                await server.stop()
+                await core.engine.dispose()
