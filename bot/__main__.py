@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(settings))
         return 0
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.file.ops.log_format, logging.WARNING)
     start = None
     if getattr(args, "now", None):
         try:

@@ -184,6 +184,7 @@ class Dispatcher:
         self.lease = timedelta(seconds=core.settings.file.scheduler.lease_seconds)
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._active: set[int] = set()  # rows being sent right now
 
     async def stop(self, grace: float) -> bool:
         """Shutting down: claim nothing more, let started rows finish for up to ``grace``
@@ -198,13 +199,15 @@ class Dispatcher:
 
     async def hand_back(self) -> int:
         """Shutting down: release this process's unfinished claims at once (receipts stay, so
-        whoever takes a row next skips the recipients already reached). Returns rows released."""
+        whoever takes a row next skips the recipients already reached). A row still being sent
+        keeps its lease, so that nobody sends it alongside. Returns rows released."""
+        mine = [Delivery.lease_owner == self.owner, Delivery.status == DeliveryStatus.PENDING]
+        if self._active:
+            mine.append(Delivery.id.not_in(sorted(self._active)))
         async with self.core.sessions() as s, s.begin():
             result = await s.execute(
                 update(Delivery)
-                .where(
-                    Delivery.lease_owner == self.owner, Delivery.status == DeliveryStatus.PENDING
-                )
+                .where(*mine)
                 .values(lease_owner=None, lease_until=None)
                 .execution_options(synchronize_session=False)
             )
@@ -272,7 +275,13 @@ class Dispatcher:
 
             async def one(row: Delivery) -> bool:
                 async with limit:
-                    return False if self._stopping else await self.process(row)
+                    if self._stopping:
+                        return False
+                    self._active.add(row.id)
+                    try:
+                        return await self.process(row)
+                    finally:
+                        self._active.discard(row.id)
 
             while not self._stopping:
                 claimed = await self.claim()
