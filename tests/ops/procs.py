@@ -19,7 +19,7 @@ from bot.config import Environment, FileSettings, Settings
 from bot.wiring import start_core
 from storage.models import Circle, Delivery, DeliveryStatus, Notify
 from tests.fakes.seed import seed_circles
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 

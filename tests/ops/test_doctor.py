@@ -15,8 +15,8 @@ from bot.ops.checks import Status
 from bot.ops.doctor import run_checks
 from bot.platforms.discord.permissions import REQUIRED
 from bot.wiring import start_core
-from tests.fakes.discord_api import FakeDiscord, P
-from tests.fakes.slack_api import DEFAULT_BOT_SCOPES, FakeSlack
+from tests.fakes.discord import FakeDiscord, P
+from tests.fakes.slack import DEFAULT_BOT_SCOPES, FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = [{"name": "Línea de la Vida", "contact": "800 911 2000", "region": "MX"}]

@@ -23,8 +23,8 @@ from bot.platforms.slack.port import make_client
 from bot.scheduling import Scheduler
 from bot.wiring import build_router, start_core
 from storage.db import make_engine, make_sessions
-from tests.fakes.discord_api import FakeDiscord, discord_py_pointed_at
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.discord import FakeDiscord, discord_py_pointed_at
+from tests.fakes.slack import FakeSlack
 from tests.harness import PEOPLE, Harness
 
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.ops.procs import ledger_state, posts_per_channel, seed_slack_circles, start_run
 
 CIRCLES = 300

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import PG_URL
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack import FakeSlack
 from tests.ops.procs import ledger_state, posts_per_channel, seed_slack_circles, start_run
 
 CIRCLES = 200
