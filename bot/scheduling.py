@@ -102,10 +102,13 @@ class Scheduler:
         await self._plan_wake()
 
     async def dispatch(self) -> None:
+        metrics.dispatcher_started()
+        succeeded = False
         try:
             await self.dispatcher.run_due()
-            metrics.dispatcher_ran()
+            succeeded = True
         finally:
+            metrics.dispatcher_ran(succeeded=succeeded)
             await self._plan_wake()
 
     async def _plan_wake(self) -> None:

@@ -3,7 +3,8 @@
 ``/healthz`` answers 200 when every check holds and 503 otherwise, with one line per check as
 JSON (``{"ok": false, "checks": {"database": "ok", "slack": "not connected", ...}}``): the process
 is up, the database answers, each configured platform is connected, and the dispatcher finished a
-pass within two ticks (or is younger than that). ``/metrics`` is Prometheus text from
+pass within two ticks (or, in a long pass, handled a delivery within two ticks; or the process is
+younger than that). ``/metrics`` is Prometheus text from
 ``bot.ops.metrics``; open consults and platform connections are refreshed at each scrape.
 Neither says anything about a person: counts and codes only.
 """
@@ -82,7 +83,7 @@ class OpsServer:
     def _dispatcher(self) -> str:
         tick = self.core.settings.file.scheduler.tick_seconds
         now = time.time()
-        last = metrics.dispatcher_last_run()
+        last = metrics.dispatcher_alive()
         if last is None:
             if now - self.started <= 2 * tick:
                 return "ok"

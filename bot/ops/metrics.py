@@ -81,6 +81,7 @@ def delivery(kind: str, outcome: str, lateness_seconds: float | None = None) -> 
     outcome = outcome.lower()
     assert outcome in DELIVERY_OUTCOMES, outcome
     prefix = _code(kind.partition(":")[0])
+    _state["progress"] = time.time()
     DELIVERIES.labels(prefix, outcome).inc()
     if lateness_seconds is not None:
         LATENESS.labels(prefix).observe(max(lateness_seconds, 0.0))
@@ -90,16 +91,32 @@ def rate_limited(platform: str) -> None:
     RATE_LIMITED.labels(_code(platform)).inc()
 
 
-_last_run: list[float] = []
+_state = {"finished": 0.0, "started": 0.0, "progress": 0.0, "running": 0}
 
 
-def dispatcher_ran(at: float | None = None) -> None:
-    """The dispatcher finished a pass (``/healthz`` wants one within two ticks)."""
-    when = time.time() if at is None else at
-    _last_run[:] = [when]
-    DISPATCHER_LAST_RUN.set(when)
+def dispatcher_started(at: float | None = None) -> None:
+    _state["started"] = time.time() if at is None else at
+    _state["running"] += 1
+
+
+def dispatcher_ran(at: float | None = None, *, succeeded: bool = True) -> None:
+    """A dispatcher pass ended (``/healthz`` wants a successful one within two ticks)."""
+    _state["running"] = max(0, int(_state["running"]) - 1)
+    if succeeded:
+        when = time.time() if at is None else at
+        _state["finished"] = when
+        DISPATCHER_LAST_RUN.set(when)
 
 
 def dispatcher_last_run() -> float | None:
     """Unix time of the last dispatcher pass in this process, or None before the first."""
-    return _last_run[0] if _last_run else None
+    return _state["finished"] or None
+
+
+def dispatcher_alive() -> float | None:
+    """When the dispatcher last showed life: a pass finished, or, during a long pass (a burst),
+    the pass started or a delivery was handled. None before anything happened."""
+    times = [_state["finished"]]
+    if _state["running"]:
+        times += [_state["started"], _state["progress"]]
+    return max(times) or None

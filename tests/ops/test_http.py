@@ -78,6 +78,14 @@ async def test_healthz_says_what_is_wrong(db_url: str) -> None:
                 status, _, body = await get(base + "/healthz")
                 assert status == 503 and "last pass 5 s ago (tick 0.5 s)" in body
 
+                # A long pass (a burst) is alive while it handles deliveries; stuck when not.
+                await asyncio.sleep(1.1)  # older than two ticks: any delivery handled before
+                metrics.dispatcher_started(time.time() - 5)
+                status, _, body = await get(base + "/healthz")
+                assert status == 503, body
+                metrics.delivery("reminder:60", "sent", 0.1)
+                status, _, body = await get(base + "/healthz")
+                assert status == 200, body
                 metrics.dispatcher_ran()
                 real = h.core.sessions
                 dead = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
