@@ -65,4 +65,7 @@ def configure(
     # aiohttp's access log would print request paths and query strings (Slack's carry nothing
     # personal, but a proxy's might); the adapters log what matters themselves.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # APScheduler logs two lines at INFO for every run of every job (each tick); its warnings
+    # (a job missed or failed) still come through.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
     return handler
