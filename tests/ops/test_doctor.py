@@ -91,6 +91,14 @@ async def test_broken_platforms_name_what_is_wrong_and_what_to_do(db_url: str) -
         assert checks["slack token"].status is Status.FAIL
         assert checks["slack token"].detail == "Slack refused SLACK_BOT_TOKEN (invalid_auth)"
 
+        socket = platforms_env(discord, slack, SLACK_SOCKET_MODE="1", SLACK_APP_TOKEN="xapp-1-x")
+        checks = by_name(await run_checks(settings(db_url, **socket)))
+        assert checks["slack socket mode"].status is Status.FAIL
+        assert "connections:write" in checks["slack socket mode"].fix
+        socket["SLACK_APP_TOKEN"] = slack.app_token
+        checks = by_name(await run_checks(settings(db_url, **socket)))
+        assert checks["slack socket mode"].status is Status.OK
+
         other = platforms_env(discord, slack, DISCORD_GUILD_ID="1234567890")
         checks = by_name(await run_checks(settings(db_url, **other)))
         assert checks["discord servers"].status is Status.FAIL
