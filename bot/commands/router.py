@@ -141,9 +141,7 @@ class Router:
                 reply = Reply(translate(err.message, lang, **err.values))
                 return Outcome(Status.REFUSED, reply, spec.name)
             except PlatformError as err:
-                log.warning(
-                    "platform error name=%s kind=%s code=%s", spec.name, err.kind, err.code
-                )
+                log.warning("platform error name=%s kind=%s code=%s", spec.name, err.kind, err.code)
                 outcome = "platform_error"
                 message = PLATFORM_ERRORS.get(err.kind, PLATFORM_DEFAULT)
                 reply = Reply(translate(message, lang, code=err.code))
