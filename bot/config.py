@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.durations import parse_offsets
+from bot.core.sealing import SecretError, decode_secret, default_secret_file, secret_from_file
 
 DEFAULT_RULES = """\
 1. What is shared in the circle stays in the circle. Do not repeat anyone's story outside it.
@@ -174,6 +175,20 @@ class Environment(BaseSettings):
     SLACK_CLIENT_SECRET: str | None = None
     CIRCLEKEEPER_DATABASE_URL: str | None = None
     CIRCLEKEEPER_CONFIG: str | None = None
+    CIRCLEKEEPER_SECRET: str | None = None
+    """Seals anonymous askers (``bot.core.sealing``); never stored in the database."""
+    CIRCLEKEEPER_SECRET_FILE: str | None = None
+    """Without CIRCLEKEEPER_SECRET: a 0600 file holding the secret (made on first use)."""
+
+    @field_validator("CIRCLEKEEPER_SECRET")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                decode_secret(value)
+            except SecretError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("SLACK_API_BASE_URL")
     @classmethod
@@ -227,6 +242,13 @@ class Settings(BaseModel):
     def slack_enabled(self) -> bool:
         return bool(self.env.SLACK_BOT_TOKEN or self.env.SLACK_CLIENT_ID)
 
+    def secret(self) -> bytes:
+        """The server secret: ``CIRCLEKEEPER_SECRET``, else the development secret file."""
+        if self.env.CIRCLEKEEPER_SECRET:
+            return decode_secret(self.env.CIRCLEKEEPER_SECRET)
+        path = self.env.CIRCLEKEEPER_SECRET_FILE
+        return secret_from_file(Path(path) if path else default_secret_file())
+
 
 class ConfigError(Exception):
     """One line for the operator: the key, the value given and what is allowed."""
@@ -238,6 +260,8 @@ def _format(exc: ValidationError, source: str) -> str:
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" = {value!r}"
+        if "SECRET" in key or "TOKEN" in key:
+            shown = ""  # a secret is never echoed, not even a wrong one
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             shown, msg = "", "unknown key; see config.example.toml for the keys allowed"
@@ -276,4 +300,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
             raise ConfigError(
                 _format(exc, "environment").replace("url", "CIRCLEKEEPER_DATABASE_URL", 1)
             ) from None
-    return Settings(file=file, env=env, path=cfg_path)
+    settings = Settings(file=file, env=env, path=cfg_path)
+    try:
+        settings.secret()
+    except SecretError as exc:
+        raise ConfigError(f"environment: CIRCLEKEEPER_SECRET: {exc}") from None
+    return settings

@@ -143,6 +143,9 @@ class ChatPort(Protocol):
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         """Pin a message in a channel."""
 
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
+        """Delete a message the bot posted (which also unpins it): undoes a rolled-back post."""
+
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         """Turn what a person typed for someone (``@name``, ``<@U123>``) into a user ID."""
 

@@ -112,7 +112,7 @@ class CirclesCog(Cog):
     )
     async def remove(self, ctx: Context, member: str) -> Reply:
         circle = ctx.need_circle()
-        promoted = await circles.remove(ctx.scope, circle, member)
+        promoted = await circles.remove_by(ctx.scope, circle, member, is_organizer=ctx.is_organizer)
         text = ctx.t(
             N_("Removed {person} from {circle}."),
             person=ctx.port.mention(member),

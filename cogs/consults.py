@@ -67,6 +67,20 @@ class ConsultsCog(Cog):
                 ),
             )
         asked = await consults.ask(ctx.scope, circle, ctx.membership, message, bool(anonymous))
+        if not asked.delivered:
+            return Reply(
+                ctx.t(
+                    N_(
+                        "Your request did not reach the mentor of {circle}: they do not accept "
+                        "direct messages from the bot right now. The bot did not keep its words, "
+                        "so please send it again later. The mentor will see privately that a "
+                        "request is waiting (request {id}) and can answer you through the bot. "
+                        "If you need help now, see /circle resources."
+                    ),
+                    circle=circle.name,
+                    id=asked.id,
+                )
+            )
         if anonymous:
             text = N_(
                 "Your request went to the mentor of {circle} without your name (request "
@@ -88,12 +102,12 @@ class ConsultsCog(Cog):
         help=N_("Acknowledge a consult request; the person who asked is told."),
         options=[
             Option("id", OptType.INT, N_("the request's number"), required=True, min=1),
-            Option("seal", OptType.WORD, N_("set by the Acknowledge button"), max_length=200),
+            Option("seal", OptType.WORD, N_("ignored (older Acknowledge buttons)"), max_length=200),
         ],
     )
     async def ack(self, ctx: Context, id: int, seal: str | None) -> Reply:
         circle = ctx.need_circle()
-        _, told = await consults.acknowledge(ctx.scope, circle, id, seal, ctx.is_organizer)
+        _, told = await consults.acknowledge(ctx.scope, circle, id, ctx.is_organizer)
         if told:
             return Reply(
                 ctx.t(N_("Acknowledged request {id}; the person who asked was told."), id=id)
@@ -101,8 +115,68 @@ class ConsultsCog(Cog):
         return Reply(
             ctx.t(
                 N_(
-                    "Acknowledged request {id}. It was anonymous and not sent from the button, "
-                    "so the person who asked could not be told."
+                    "Acknowledged request {id}. The bot could not reach the person who asked "
+                    "privately, so they were not told."
+                ),
+                id=id,
+            )
+        )
+
+    @command(
+        "mentor reply",
+        who=[Who.MENTOR],
+        help=N_(
+            "Answer a consult request through the bot; an anonymous person stays anonymous. "
+            "The bot delivers your words and does not keep them."
+        ),
+        options=[
+            Option("id", OptType.INT, N_("the request's number"), required=True, min=1),
+            Option(
+                "message",
+                OptType.TEXT,
+                N_("your answer"),
+                rest=True,
+                max_length=consults.MAX_TEXT,
+            ),
+        ],
+    )
+    async def reply(self, ctx: Context, id: int, message: str | None) -> Reply:
+        circle = ctx.need_circle()
+        if not message or not message.strip():
+            return Reply(
+                ctx.t(
+                    N_('Write your answer after the command: /circle mentor reply id:{id} "…"'),
+                    id=id,
+                ),
+                form=Form(
+                    ctx.t(N_("Answer the request")),
+                    "mentor reply",
+                    (
+                        FormField(
+                            "message",
+                            ctx.t(N_("Your answer")),
+                            multiline=True,
+                            max_length=consults.MAX_TEXT,
+                        ),
+                    ),
+                    {"id": str(id), "circle": f"#{circle.id}"},
+                ),
+            )
+        if await consults.reply(ctx.scope, circle, id, message, ctx.is_organizer):
+            return Reply(
+                ctx.t(
+                    N_(
+                        "Your answer to request {id} was delivered privately. The bot did not "
+                        "keep its words."
+                    ),
+                    id=id,
+                )
+            )
+        return Reply(
+            ctx.t(
+                N_(
+                    "Your answer to request {id} could not be delivered: the bot has no private "
+                    "way to reach the person who asked any more. Nothing of it was kept."
                 ),
                 id=id,
             )

@@ -37,7 +37,7 @@ class PrivacyCog(Cog):
         circle=CircleUse.NONE,
     )
     async def export(self, ctx: Context) -> Reply:
-        mine = await privacy.export_mine(ctx.scope)
+        mine = await privacy.export_mine(ctx.scope, ctx.lang)
         body = json.dumps(mine.data, indent=2, sort_keys=True).encode()
         return Reply(
             ctx.t(N_("Here is everything stored about you: {n} records."), n=mine.records),

@@ -33,9 +33,19 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             if ":memory:" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows are overwritten, not just unlinked: forget-me must leave the file.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
     return engine
+
+
+async def wipe_deleted(engine: AsyncEngine) -> None:
+    """On SQLite, move the WAL into the file and truncate it, so deleted bytes leave both."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

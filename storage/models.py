@@ -317,9 +317,13 @@ class Consult(Base):
     mentor_id: Mapped[str | None] = mapped_column(String(64))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    seal_key: Mapped[str | None] = mapped_column(String(64))
-    """Anonymous consults only: a random key that opens the asker's ID sealed into the mentor's
-    Acknowledge button (the ID itself is never stored); cleared once acknowledged."""
+    asker_seal: Mapped[str | None] = mapped_column(String(128))
+    """Anonymous consults only: the asker's ID sealed under the server secret
+    (``bot.core.sealing``), so the bot can tell them of the acknowledgement and pass on the
+    mentor's replies. The database, an export or a button alone cannot open it; forget-me and
+    the reply window's end erase it."""
+    delivered: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False while the request could not reach the mentor (their direct messages were closed)."""
 
 
 class CircleSession(Base):

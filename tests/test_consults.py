@@ -34,7 +34,7 @@ async def test_named_consult_reaches_the_mentor_and_the_ack_tells_the_asker(db_u
 
         [row] = await consult_rows(h)
         assert (row.asker_id, row.mentor_id, row.asked_at) == ("ana", "maya", START)
-        assert row.acknowledged_at is None and row.seal_key is None
+        assert row.acknowledged_at is None and row.asker_seal is None
         assert "Open consult requests: 1" in (await h.run("maya", "/circle mentor status")).text
 
         h.clock.advance(timedelta(hours=5))
@@ -77,26 +77,25 @@ async def test_anonymous_consult_stores_neither_text_nor_asker(
         assert consult.asker_id is None and consult.mentor_id == "maya"
         assert SECRET[:20] not in caplog.text
 
-        # The Acknowledge button still tells the asker (the ID travels sealed in the button).
+        # Acknowledging still tells the asker (their ID is sealed under the server secret).
         h.clock.advance(timedelta(days=1))
         r = await press(h, "maya", dm.buttons[0].command)
         assert "the person who asked was told" in r.text
         assert "has seen the anonymous consult request" in dms_to(h, "ana")[-1].text
         [consult] = await consult_rows(h)
-        assert consult.seal_key is None and consult.asker_id is None
+        assert consult.asker_seal is not None and consult.asker_id is None
         assert consult.acknowledged_at == START + timedelta(days=1)
         assert SECRET[:20] not in caplog.text
 
 
-async def test_a_tampered_seal_tells_nobody(db_url: str) -> None:
+async def test_an_old_buttons_seal_option_is_ignored(db_url: str) -> None:
     async with Harness(db_url, START) as h:
         await make_circle(h)
         await h.run("ana", '/circle consult anonymous:yes "please call me"')
         command = dms_to(h, "maya")[-1].buttons[0].command
-        forged = command.rsplit("seal:", 1)[0] + "seal:AAAAAAAAAAAAAAAAAAAA"
-        r = await press(h, "maya", forged)
-        assert "could not be told" in r.text
-        assert not dms_to(h, "ana")[-1:] or "has seen" not in dms_to(h, "ana")[-1].text
+        assert "seal:" not in command
+        r = await press(h, "maya", command + " seal:AAAAAAAAAAAAAAAAAAAA")
+        assert "the person who asked was told" in r.text
 
 
 async def test_empty_consult_opens_a_form(db_url: str) -> None:

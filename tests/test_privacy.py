@@ -41,10 +41,12 @@ async def test_export_and_forget_me(db_url: str) -> None:
         assert export.file is not None
         data = json.loads(export.file.data)
         assert data["person"] == "ana"
-        assert data["tables"]["memberships"][0]["role"] == "leader"
-        assert data["tables"]["rule_agreements"][0]["version"] == 1
-        assert len(data["tables"]["prompts"]) == 1
-        assert "lee" not in json.dumps(data["tables"]["memberships"])
+        records = data["records"]
+        assert records["your_memberships"][0]["role"] == "leader"
+        assert records["your_memberships"][0]["circle"] == "Tuesday circle"
+        assert records["ground_rules_you_agreed_to"][0]["version"] == 1
+        assert len(records["prompts_you_wrote"]) == 1
+        assert "lee" not in json.dumps(records)
 
         assert await rows_naming(h, "ana")
         confirm = await h.run("ana", "/circle forget-me")
@@ -59,7 +61,7 @@ async def test_export_and_forget_me(db_url: str) -> None:
         listing = await h.run("lee", "/circle prompt list art")
         assert "Draw the weather inside you" in listing.text
         again = await h.run("ana", "/circle export")
-        assert again.file is not None and json.loads(again.file.data)["tables"] == {}
+        assert again.file is not None and json.loads(again.file.data)["records"] == {}
 
 
 def test_person_columns_cover_every_user_column() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.effects import Effects
 from bot.core.runtime import Core
 from bot.core.scope import Scope
 from bot.i18n import translate
@@ -35,6 +36,7 @@ class Context:
     membership: Membership | None
     is_organizer: bool
     lang: str
+    effects: Effects = field(default_factory=Effects)
 
     @property
     def user(self) -> str:
@@ -57,7 +59,15 @@ class Context:
 
     @property
     def scope(self) -> Scope:
-        return Scope(self.session, self.core, self.port, self.platform, self.workspace, self.user)
+        return Scope(
+            self.session,
+            self.core,
+            self.port,
+            self.platform,
+            self.workspace,
+            self.user,
+            self.effects,
+        )
 
     def need_circle(self) -> Circle:
         assert self.circle is not None, "the router resolves the circle for REQUIRED commands"

@@ -20,6 +20,7 @@ from bot.commands.grammar import parse
 from bot.commands.permissions import may_run
 from bot.commands.reply import Outcome, Reply, Status
 from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry, Who
+from bot.core.effects import Effects
 from bot.core.errors import UserError
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
@@ -109,6 +110,7 @@ class Router:
         port = self.core.port(inv.platform)
         lang = self._default_lang()
         outcome = "failed"
+        effects = Effects()
         async with self.core.sessions() as session:
             try:
                 async with session.begin():
@@ -123,6 +125,7 @@ class Router:
                             inv.platform, inv.user, inv.organizer_hint
                         ),
                         lang=lang,
+                        effects=effects,
                     )
                     await self._resolve_circle(ctx, spec, values)
                     lang = ctx.lang
@@ -131,22 +134,27 @@ class Router:
                     assert spec.handler is not None
                     reply = await spec.handler(ctx, **kwargs)
                 # No user in these lines: console IDs are names, and IDs next to a command name
-                # could link a person to what they did (the metrics count the same).
+                # could link a person to what they did (an anonymous consult above all; the
+                # metrics count the same).
                 log.info("command ok name=%s", spec.name)
                 outcome = "ok"
+                await effects.committed()
                 return Outcome(Status.OK, reply, spec.name)
             except UserError as err:
+                await effects.rolled_back()
                 log.info("command refused name=%s", spec.name)
                 outcome = "refused"
                 reply = Reply(translate(err.message, lang, **err.values))
                 return Outcome(Status.REFUSED, reply, spec.name)
             except PlatformError as err:
+                await effects.rolled_back()
                 log.warning("platform error name=%s kind=%s code=%s", spec.name, err.kind, err.code)
                 outcome = "platform_error"
                 message = PLATFORM_ERRORS.get(err.kind, PLATFORM_DEFAULT)
                 reply = Reply(translate(message, lang, code=err.code))
                 return Outcome(Status.FAILED, reply, spec.name, err.kind)
             except Exception as exc:  # a bug: roll back, tell the person, keep running
+                await effects.rolled_back()
                 # Frames only: an exception's message could quote what someone typed.
                 frames = "".join(traceback.format_tb(exc.__traceback__))
                 log.error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from bot.core import meetings, mentoring, notices, rules, schedules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import LANGUAGES, N_, translate
-from bot.port import Access, Button, Message
+from bot.port import Access, Button, Message, PlatformError
 from storage import repos
 from storage.models import Circle, Membership, Role, Stage, Status
+
+log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[\w][\w \-']{1,38}[\w]$")
 
@@ -204,7 +207,35 @@ async def welcome(sc: Scope, circle: Circle, m: Membership) -> None:
             translate(N_("Read the ground rules"), lang), f"rules show circle:#{circle.id}"
         )
         buttons = (read, rules.agree_button(circle, current.version))
-    await notices.dm(sc, m.user_id, Message(text, buttons))
+    try:
+        await notices.dm(sc, m.user_id, Message(text, buttons))
+    except PlatformError as err:
+        # Not essential: the person can read the pinned rules in the channel they now see.
+        log.info("welcome dm refused circle=%s code=%s", circle.id, err.code)
+
+
+async def remove_by(sc: Scope, circle: Circle, user: str, *, is_organizer: bool) -> str | None:
+    """``remove``, as allowed: leaders remove members; only an organizer removes a leader or
+    the mentor (so a newly promoted leader cannot push out the others or the mentor)."""
+    m = await repos.membership(sc.session, circle.id, user)
+    if not is_organizer and m is not None and m.status != Status.LEFT:
+        if m.role == Role.MENTOR:
+            raise UserError(
+                N_(
+                    "Only an organizer can remove the mentor of {circle}. If something is "
+                    "wrong, tell an organizer."
+                ),
+                circle=circle.name,
+            )
+        if m.role == Role.LEADER:
+            raise UserError(
+                N_(
+                    "Only an organizer can remove a leader of {circle}; leaders remove members. "
+                    "To step down yourself, use /circle leave."
+                ),
+                circle=circle.name,
+            )
+    return await remove(sc, circle, user)
 
 
 async def remove(
@@ -218,8 +249,7 @@ async def remove(
         )
     held_seat = m.status == Status.ACTIVE and m.role != Role.MENTOR
     m.status, m.since = Status.LEFT, sc.now()
-    if circle.channel_id:
-        await sc.port.set_access(sc.workspace, circle.channel_id, user, Access.NONE)
+    await rules.set_access(sc, circle, user, Access.NONE)
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, user)
     await sc.session.flush()
     return await promote_waitlisted(sc, circle) if held_seat else None

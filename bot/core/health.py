@@ -66,6 +66,8 @@ class Health:
     agreed: int
     seated: int
     open_consults: int
+    undelivered_consults: tuple[int, ...] = ()
+    """Requests that could not reach the mentor (direct messages closed): shown only to them."""
     flags: list[Flag] = field(default_factory=list)
 
 
@@ -131,6 +133,7 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
         agreed=agreed,
         seated=seated,
         open_consults=await consults.open_count(s, circle.id),
+        undelivered_consults=await consults.undelivered(s, circle.id),
     )
     quiet_since = h.last_meeting or circle.created_at
     if now - quiet_since >= QUIET:
@@ -211,6 +214,19 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
         ),
         t(N_("  Ground rules agreed: {k}/{n}"), k=h.agreed, n=h.seated),
         t(N_("  Open consult requests: {n}"), n=h.open_consults),
+    ]
+    if h.undelivered_consults:
+        lines.append(
+            t(
+                N_(
+                    "  Consult requests that could not reach the mentor (direct messages "
+                    "closed): {ids}. Open direct messages from the bot; answer with /circle "
+                    "mentor reply id:N."
+                ),
+                ids=", ".join(str(i) for i in h.undelivered_consults),
+            )
+        )
+    lines += [
         t(
             N_("  Flags: {flags}"),
             flags=", ".join(t(f.value) for f in h.flags) if h.flags else t(N_("none")),

@@ -9,7 +9,7 @@ from bot.core.access import access_for, invited_until
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
-from bot.port import Button, Message
+from bot.port import Access, Button, Message
 from storage import repos
 from storage.models import Circle, Membership, Role, RuleAgreement, RuleVersion, Stage, Status
 
@@ -73,8 +73,16 @@ async def publish(sc: Scope, circle: Circle, text: str) -> RuleVersion:
             version=version.version,
         )
         message = Message(f"{heading}\n\n{text}", (agree_button(circle, version.version),))
-        version.message_id = await sc.port.post(sc.workspace, circle.channel_id, message)
-        await sc.port.pin(sc.workspace, circle.channel_id, version.message_id)
+        channel, posted = (
+            circle.channel_id,
+            await sc.port.post(sc.workspace, circle.channel_id, message),
+        )
+        version.message_id = posted
+        # Rolled back: the new version must not stay posted and pinned (deleting unpins it).
+        sc.effects.undo(
+            f"rules.post:{posted}", lambda: sc.port.delete_message(sc.workspace, channel, posted)
+        )
+        await sc.port.pin(sc.workspace, channel, posted)
     return version
 
 
@@ -134,7 +142,38 @@ async def apply_access(
             await invited_until(sc.session, circle.id, m.user_id, sc.now()) is not None
         )
         access = access_for(m, agreed, stage, invited=invited)
-        await sc.port.set_access(sc.workspace, circle.channel_id, m.user_id, access)
+        await set_access(sc, circle, m.user_id, access)
+
+
+async def set_access(sc: Scope, circle: Circle, user: str, access: Access) -> None:
+    """Change a person's channel access; if the command then rolls back, their access goes
+    back to what the (rolled back) database says."""
+    if not circle.channel_id:
+        return
+    circle_id = circle.id
+    sc.effects.undo(
+        f"access:{circle.channel_id}:{user}", lambda: restore_access(sc, circle_id, user)
+    )
+    await sc.port.set_access(sc.workspace, circle.channel_id, user, access)
+
+
+async def restore_access(sc: Scope, circle_id: int, user: str) -> None:
+    """Set the person's access from the committed database (used after a rollback)."""
+    async with sc.core.sessions() as s:
+        circle = await s.get(Circle, circle_id)
+        if circle is None or not circle.channel_id:
+            return  # the circle itself was rolled back; its channel is removed with it
+        fresh = Scope(s, sc.core, sc.port, sc.platform, sc.workspace, sc.actor)
+        m = await repos.membership(s, circle_id, user)
+        access = Access.NONE
+        if m is not None:
+            invited = m.role == Role.MENTOR and (
+                await invited_until(s, circle_id, user, sc.now()) is not None
+            )
+            agreed = await agreed_now(fresh, circle, user)
+            stage = await stages.current(s, circle_id)
+            access = access_for(m, agreed, stage, invited=invited)
+        await sc.port.set_access(sc.workspace, circle.channel_id, user, access)
 
 
 async def agreed_now(sc: Scope, circle: Circle, user: str) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.sealing import Sealer
 from bot.port import ChatPort
 
 if TYPE_CHECKING:
@@ -31,6 +32,13 @@ class Core:
     """Ledger kind prefix → handler; ``bot.wiring.LEDGER_HANDLERS`` in a running bot."""
     dispatcher: Dispatcher | None = None
     """This process's dispatcher, once ``bot.scheduling.attach`` has wired it."""
+    sealer: Sealer | None = None
+    """Seals anonymous askers under the server secret; set by ``start_core``."""
+
+    def seals(self) -> Sealer:
+        if self.sealer is None:
+            self.sealer = Sealer(self.settings.secret())
+        return self.sealer
 
     def port(self, platform: str) -> ChatPort:
         try:

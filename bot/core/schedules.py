@@ -23,8 +23,9 @@ RSVPs keep the original key, so a move carries them along.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -45,7 +46,16 @@ from storage.models import Circle, Schedule, ScheduleException
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_FORBIDDEN = ("DTSTART", "SECONDLY", "MINUTELY", "HOURLY", "BYSECOND", "BYMINUTE", "BYHOUR")
+_FORBIDDEN = (
+    "BYEASTER",
+    "DTSTART",
+    "SECONDLY",
+    "MINUTELY",
+    "HOURLY",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+)
 _UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)", re.IGNORECASE)
 _PERIODIC = re.compile(r"FREQ=(WEEKLY|DAILY)(?:;INTERVAL=(\d+))?(?:;BYDAY=(MO|TU|WE|TH|FR|SA|SU))?")
 _SIMPLE = re.compile(r"FREQ=WEEKLY(?:;INTERVAL=(\d+))?;BYDAY=(MO|TU|WE|TH|FR|SA|SU)")
@@ -257,6 +267,35 @@ def normalise_rrule(text: str, zone: ZoneInfo) -> str:
     return body
 
 
+HORIZON_YEARS = 5
+"""A rule must have a meeting within this many years of its start."""
+_GREGORIAN_CYCLE = timedelta(days=146097)
+"""400 years: weekdays, leap years and month lengths repeat exactly."""
+
+
+def within_horizon(
+    rule: dr.rrule, start: datetime, years: int = HORIZON_YEARS
+) -> Iterator[datetime]:
+    """The rule's instances from ``start`` (its DTSTART) until ``years`` later, in bounded time.
+
+    dateutil looks for a next instance until the year 9999, so a rule that never matches (like
+    ``FREQ=DAILY;BYSETPOS=2``) costs seconds of CPU. Moved by whole 400-year cycles to just
+    before 9999, every rule (EASTER aside, which is refused) yields the same instances, moved by
+    the same amount, and the search stops at 9999: at most about 400 years of steps."""
+    end = start + timedelta(days=366 * years)
+    shift = _GREGORIAN_CYCLE * ((datetime.max.year - 1 - end.year) // 400)
+    until = getattr(rule, "_until", None)
+    moved = rule.replace(
+        dtstart=getattr(rule, "_dtstart", start) + shift,
+        until=until + shift if until is not None else None,
+    )
+    for x in moved.xafter(start + shift, inc=True):
+        real = x - shift
+        if real > end:
+            return
+        yield real
+
+
 def first_weekday(on_or_after: date, day: str) -> date:
     return on_or_after + timedelta(days=(DAYS.index(day) - on_or_after.weekday()) % 7)
 
@@ -293,7 +332,7 @@ def build_rule(
     first = next(
         (
             x
-            for x in probe.recurrence().xafter(probe.first_local, count=1000, inc=True)
+            for x in within_horizon(probe.recurrence(), probe.first_local)
             if to_utc(x, zone) + probe.duration > now
         ),
         None,
@@ -301,9 +340,10 @@ def build_rule(
     if first is None:
         raise UserError(
             N_(
-                "That schedule has no meeting from {date} on. Check the rule, or give a later "
-                "start:YYYY-MM-DD."
+                "That schedule has no meeting in the {years} years from {date}. Check the rule, "
+                "or give another start:YYYY-MM-DD."
             ),
+            years=HORIZON_YEARS,
             date=begin.isoformat(),
         )
     if raw:
@@ -503,7 +543,9 @@ async def set_schedule(
         )
     old = await load(sc.session, circle.id)
     zone = zone_of(new.timezone or (old.rule.zone.key if old else circle.timezone))
-    rule = build_rule(
+    # Off the event loop: even bounded, an unusual rule can take a good part of a second.
+    rule = await asyncio.to_thread(
+        build_rule,
         zone=zone,
         at=new.at,
         now=sc.now(),

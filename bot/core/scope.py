@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.effects import Effects
 from bot.core.runtime import Core
 from bot.port import ChatPort
 
@@ -19,6 +20,8 @@ class Scope:
     platform: str
     workspace: str
     actor: str
+    effects: Effects = field(default_factory=Effects)
+    """The command's platform changes to undo on rollback (``bot.core.effects``)."""
 
     def now(self) -> datetime:
         return self.core.clock.now()

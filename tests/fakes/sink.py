@@ -180,6 +180,9 @@ class SinkPort:
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         raise Unsupported("pin")
 
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
+        raise Unsupported("delete_message")
+
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         return token.removeprefix("@") or None
 

@@ -134,6 +134,13 @@ class ConsolePort:
         self.pins.setdefault(channel, []).append(message_id)
         self.write(f"  [{channel}] pinned {message_id}")
 
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
+        self.messages.pop(message_id, None)
+        pins = self.pins.get(channel, [])
+        if message_id in pins:
+            pins.remove(message_id)
+        self.write(f"  [{channel}] deleted {message_id}")
+
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         name = token.removeprefix("@").lower()
         return name if _NAME.match(name) and name in self.people else None

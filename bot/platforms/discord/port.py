@@ -329,6 +329,13 @@ class DiscordPort:
             "pin", lambda: self.http.pin_message(int(channel), int(message_id)), ref=channel
         )
 
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
+        await self.call(
+            "delete_message",
+            lambda: self.http.delete_message(int(channel), int(message_id)),
+            ref=channel,
+        )
+
     # -- people and time ------------------------------------------------------------------
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         match = _USER_TOKEN.match(token.strip())

@@ -364,6 +364,9 @@ class SlackPort:
             if err.code != "already_pinned":
                 raise self._log(err, "pins.add", channel) from None
 
+    async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
+        await self._call(workspace, "chat.delete", channel=channel, ts=message_id)
+
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         token = token.strip()
         match = _MENTION.match(token)
