@@ -27,7 +27,7 @@ import asyncio
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -283,7 +283,7 @@ def within_horizon(
     before 9999, every rule (EASTER aside, which is refused) yields the same instances, moved by
     the same amount, and the search stops at 9999: at most about 400 years of steps."""
     end = start + timedelta(days=366 * years)
-    shift = _GREGORIAN_CYCLE * ((datetime.max.year - 1 - end.year) // 400)
+    shift = _GREGORIAN_CYCLE * ((MAXYEAR - 1 - end.year) // 400)
     until = getattr(rule, "_until", None)
     moved = rule.replace(
         dtstart=getattr(rule, "_dtstart", start) + shift,
