@@ -21,8 +21,10 @@ from bot.core.reminders import materialise_all
 from bot.core.runtime import Core
 from bot.ops import logs, shutdown
 from bot.ops.http import OpsServer
+from bot.core.sealing import SecretError
 from bot.scheduling import Scheduler, attach
 from bot.wiring import build_router, start_core
+from storage.startup import DatabaseProblem, hold_sqlite_lock
 
 log = logging.getLogger("circlekeeper")
 
@@ -66,6 +68,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; a database or secret that cannot be used is one line, exit status 2."""
+    try:
+        return _main(argv)
+    except (DatabaseProblem, SecretError) as exc:
+        print(f"circlekeeper: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "doctor":
         from bot.ops import doctor
@@ -83,6 +94,18 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(settings.file.ops.log_format)
         asyncio.run(_migrate(settings))
         return 0
+    # One process per SQLite file: a second one would run a second scheduler on it (and a
+    # restore must not replace the file under a running bot).
+    locked = ("run", "console", "restore")
+    lock = hold_sqlite_lock(settings.database.url) if args.command in locked else None
+    try:
+        return _start(args, settings)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _start(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("backup", "restore"):
         from bot.ops import backup
 

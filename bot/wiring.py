@@ -11,6 +11,7 @@ from bot.core import health, kinds, mentoring, prompts, reminders, sessions
 from bot.core.clock import Clock, SystemClock
 from bot.core.ledger import Handler
 from bot.core.runtime import Core
+from bot.core.sealing import Sealer
 from cogs.circles import CirclesCog
 from cogs.consults import ConsultsCog
 from cogs.help import HelpCog
@@ -24,6 +25,7 @@ from cogs.schedules import ScheduleCog
 from cogs.sessions import SessionsCog
 from cogs.support import SupportCog
 from storage.db import make_engine, make_sessions, migrate
+from storage.startup import check_before_open, explain
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,17 @@ def build_registry(cogs: list[Cog] | None = None) -> Registry:
 
 
 async def start_core(settings: Settings, clock: Clock | None = None) -> Core:
-    """Connect, migrate to the newest schema and load the prompt library."""
-    engine = make_engine(settings.database.url)
-    await migrate(engine)
+    """Connect, migrate to the newest schema and load the prompt library.
+
+    A database that cannot be used raises ``DatabaseProblem`` (one line, no traceback)."""
+    url = settings.database.url
+    check_before_open(url)
+    engine = make_engine(url)
+    try:
+        await migrate(engine)
+    except Exception as exc:
+        await engine.dispose()
+        raise explain(url, exc) from None
     session_factory = make_sessions(engine)
     core = Core(
         settings=settings,
@@ -75,6 +85,7 @@ async def start_core(settings: Settings, clock: Clock | None = None) -> Core:
         sessions=session_factory,
         clock=clock or SystemClock(),
         handlers=LEDGER_HANDLERS,
+        sealer=Sealer(settings.secret()),
     )
     async with session_factory() as s, s.begin():
         added = await prompts.seed_library(s, core.clock.now())

@@ -74,7 +74,7 @@ def secret_from_file(path: Path) -> bytes:
     else:
         with os.fdopen(fd, "w") as out:
             out.write(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=") + "\n")
-        log.warning("generated a development secret file=%s (set CIRCLEKEEPER_SECRET)", path)
+        log.info("generated a development secret file=%s (set CIRCLEKEEPER_SECRET)", path)
     try:
         if path.stat().st_mode & 0o077:
             raise SecretError(f"the secret file {path} must be readable by its owner only (0600)")

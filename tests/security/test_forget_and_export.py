@@ -45,9 +45,7 @@ async def test_forget_me_erases_reasons_and_audit_lines_naming_the_person(db_url
     async with Harness(db_url, START) as h:
         h.port.meet(ZED)
         await make_circle(h, members=("ana", ZED))
-        r = await h.run(
-            "maya", f'/circle mentor stage advance reason:"@{ZED} asked for more time"'
-        )
+        r = await h.run("maya", f'/circle mentor stage advance reason:"@{ZED} asked for more time"')
         assert "observing" in r.text, r.text
         await h.run("lee", f"/circle add @{ZED} role:leader")
         await h.run(ZED, '/circle mentor stage set facilitating reason:"I am not ready"')
