@@ -18,6 +18,11 @@ from tests.mentor_support import START, dms_to, make_circle, press
 ZED = "zephyrine_q"  # an ID that occurs nowhere else, to look for its bytes in the file
 
 
+def file_bytes(folder: Path) -> bytes:
+    """The database file and its WAL, as someone who copies them would have them."""
+    return b"".join(p.read_bytes() for p in folder.glob("circlekeeper.db*"))
+
+
 async def cells_naming(h: Harness, text: str) -> list[str]:
     found = []
     async with h.core.sessions() as s:
@@ -65,10 +70,10 @@ async def test_forget_me_wipes_the_bytes_from_the_sqlite_file(tmp_path: Path) ->
         await make_circle(h, members=("ana", ZED))
         await h.run(ZED, "/circle rules agree")
         await h.run(ZED, '/circle consult "named request"')
-        raw = b"".join(p.read_bytes() for p in tmp_path.glob("circlekeeper.db*"))
+        raw = file_bytes(tmp_path)
         assert ZED.encode() in raw
         await h.run(ZED, "/circle forget-me confirm:yes")
-        raw = b"".join(p.read_bytes() for p in tmp_path.glob("circlekeeper.db*"))
+        raw = file_bytes(tmp_path)
         assert ZED.encode() not in raw
 
 
