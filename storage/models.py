@@ -357,6 +357,18 @@ class SessionSeat(Base):
     user_id: Mapped[str] = mapped_column(String(64))
 
 
+class SlackRequestSeen(Base):
+    """A signed Slack request already served (the SHA-256 of its signature): a replay of the same
+    body and signature within Slack's five-minute window is dropped. In the database so that
+    every process serving Slack shares it; rows older than the window are pruned."""
+
+    __tablename__ = "slack_requests_seen"
+    __table_args__ = (Index("ix_slack_request_seen_at", "seen_at"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Circle, "created_by"),
     (Membership, "user_id"),

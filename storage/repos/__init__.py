@@ -14,6 +14,7 @@ from storage.repos import (
     prompts,
     schedules,
     sessions,
+    slack,
     stages,
 )
 from storage.repos.audit import audit
@@ -58,5 +59,6 @@ __all__ = [
     "schedules",
     "seats_taken",
     "sessions",
+    "slack",
     "stages",
 ]

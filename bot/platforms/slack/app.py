@@ -29,6 +29,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -37,6 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.context import Invocation
 from bot.commands.reply import Outcome, Reply
 from bot.commands.router import PLATFORM_DEFAULT, Router
+from bot.core import replays
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
 from bot.platforms.slack import render
@@ -145,12 +148,30 @@ class SlackAdapter:
             # app_uninstalled / tokens_revoked (subscribe to them when using OAuth) delete the
             # workspace's installation, so its token is never used again.
             app.enable_token_revocation_listeners()
+        app.middleware(self._replay_guard())
         app.command(COMMAND)(self.on_command)
         app.action(render.BUTTON_ACTION_PATTERN)(self.on_button)
         app.action(render.HOME_REFRESH_ACTION)(self.on_home_refresh)
         app.view(render.FORM_CALLBACK)(self.on_form)
         app.event("app_home_opened")(self.on_home_opened)
         return app
+
+    def _replay_guard(self) -> Callable[..., Awaitable[BoltResponse | None]]:
+        """Drop a signed HTTP request seen before (same signature and timestamp): a replay.
+        Socket Mode requests are not signed (the connection itself is authenticated)."""
+
+        async def drop_replays(
+            req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+        ) -> BoltResponse | None:
+            signature = (req.headers.get("x-slack-signature") or [""])[0]
+            timestamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
+            seen = req.mode == "http" and bool(signature)
+            if seen and not await replays.first_time(self.core, "slack", signature, timestamp):
+                log.warning("slack replayed request dropped")
+                return BoltResponse(status=200, body="")
+            return await next()
+
+        return drop_replays
 
     def _authorize_fn(self) -> Callable[..., Awaitable[AuthorizeResult | None]]:
         # Bolt passes arguments by the names of a plain function's parameters (not a method's).

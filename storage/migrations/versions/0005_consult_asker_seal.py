@@ -1,4 +1,5 @@
-"""anonymous consults: the asker sealed under the server secret; undelivered requests
+"""anonymous consults: the asker sealed under the server secret; undelivered requests; the
+Slack replay cache
 
 The per-request ``seal_key`` (which opened the seal carried in the mentor's button) goes: a
 mentor who held the button and anyone with the database could unseal the asker together. Open
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import storage.types
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -29,7 +32,18 @@ def upgrade() -> None:
         )
 
 
+    op.create_table(
+        "slack_requests_seen",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("seen_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("digest"),
+    )
+    with op.batch_alter_table("slack_requests_seen", schema=None) as batch_op:
+        batch_op.create_index("ix_slack_request_seen_at", ["seen_at"], unique=False)
+
+
 def downgrade() -> None:
+    op.drop_table("slack_requests_seen")
     with op.batch_alter_table("consults", schema=None) as batch_op:
         batch_op.drop_column("delivered")
         batch_op.drop_column("asker_seal")
