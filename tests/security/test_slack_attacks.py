@@ -79,7 +79,7 @@ async def test_a_replayed_signed_consult_reaches_the_mentor_once(w: SlackWorld) 
 async def test_the_logs_do_not_name_the_consults_asker(
     w: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _lee, maya, ana = await circle_with_mentor(w)
+    _lee, _maya, ana = await circle_with_mentor(w)
     caplog.clear()
     caplog.set_level(logging.INFO)
     reply = await w.circle(ana, 'consult "please call me" anonymous:yes')
