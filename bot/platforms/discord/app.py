@@ -334,9 +334,8 @@ class DiscordAdapter:
         mounted, raw, _ = found
         self._remember_members(interaction)
         values = CommandMap.router_values(mounted, raw)
-        log.info(
-            "discord command id=%s name=%s user=%s", interaction.id, mounted.spec.name, inv.user
-        )
+        # No user ID in per-request lines: next to a consult it would name the asker.
+        log.info("discord command id=%s name=%s", interaction.id, mounted.spec.name)
         await self._run(interaction, lambda: self.router.run(inv, mounted.spec, values))
 
     async def _on_button(self, interaction: discord.Interaction[Any]) -> None:
@@ -351,7 +350,7 @@ class DiscordAdapter:
             await self._fallback(interaction, GUILD_ONLY)
             return
         self._remember_members(interaction)
-        log.info("discord button id=%s user=%s", interaction.id, inv.user)
+        log.info("discord button id=%s", interaction.id)
         text = "/circle " + decoded.command
         await self._run(interaction, lambda: self.router.run_text(inv, text))
 
@@ -363,7 +362,7 @@ class DiscordAdapter:
             await self._fallback(interaction, STALE_BUTTON if inv else GUILD_ONLY)
             return
         fields = modal_values(list(data.get("components") or []))
-        log.info("discord form id=%s user=%s", interaction.id, inv.user)
+        log.info("discord form id=%s", interaction.id)
 
         command, fixed = "/circle " + decoded.command, decoded.fixed
         await self._run(interaction, lambda: self.router.submit_form(inv, command, fixed, fields))

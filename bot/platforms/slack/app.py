@@ -258,14 +258,14 @@ class SlackAdapter:
         try:
             admin = await self.port.is_admin(team, user)
         except PlatformError as err:
-            log.warning("admin check failed team=%s user=%s code=%s", team, user, err.code)
+            log.warning("admin check failed team=%s code=%s", team, err.code)
             admin = False
         return Invocation("slack", team, user, channel, organizer_hint=admin)
 
     async def _failed(self, err: Exception, respond: Any, *, team: str, user: str) -> None:
         """After an ack, a Slack refusal still gets a clear private answer (IDs in the log)."""
         code = err.code if isinstance(err, PlatformError) else _slack_code(err)
-        log.warning("slack handler failed team=%s user=%s code=%s", team, user, code)
+        log.warning("slack handler failed team=%s code=%s", team, code)
         if respond is not None:
             with contextlib.suppress(Exception):
                 await respond(
@@ -294,7 +294,7 @@ class SlackAdapter:
                 )
                 return
             except SlackApiError as exc:
-                log.warning("modal not opened user=%s code=%s", user, exc.response.get("error"))
+                log.warning("modal not opened code=%s", exc.response.get("error"))
         rendered = render.render_text(reply.text, reply.buttons)
         await respond(
             text=rendered.text,
@@ -313,7 +313,8 @@ class SlackAdapter:
         await ack()
         team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
         text = render.unescape(body.get("text") or "").strip() or "help"
-        log.info("slash command team=%s user=%s channel=%s", team, user, channel)
+        # No user ID in per-request lines: next to a consult it would name the asker.
+        log.info("slash command team=%s", team)
         try:
             inv = await self._invocation(team, user, channel)
             reply = (await self.router.run_text(inv, text)).reply
@@ -339,7 +340,7 @@ class SlackAdapter:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        log.info("button team=%s user=%s action=%s", team, user, action.get("action_id"))
+        log.info("button team=%s action=%s", team, action.get("action_id"))
         try:
             await self._pressed(
                 body, team, user, channel, str(action.get("value") or ""), respond, client
@@ -457,14 +458,13 @@ class SlackAdapter:
         await client.views_publish(
             user_id=user, view=render.home_view(sections, buttons, self.lang)
         )
-        log.info("home published team=%s user=%s sections=%d", team, user, len(sections))
+        log.info("home published team=%s sections=%d", team, len(sections))
 
 
 def _log_form(team: str, user: str, outcome: Outcome) -> None:
     log.info(
-        "form submitted team=%s user=%s command=%s status=%s",
+        "form submitted team=%s command=%s status=%s",
         team,
-        user,
         outcome.command,
         outcome.status,
     )
