@@ -34,6 +34,7 @@ from bot.ops import metrics
 from bot.platforms.discord import permissions
 from bot.platforms.discord.commands import CommandMap
 from bot.platforms.discord.port import CURRENT, DiscordPort, InteractionScope
+from bot.port import PlatformError
 from bot.platforms.discord.render import (
     decode,
     file_for,
@@ -300,7 +301,9 @@ class DiscordAdapter:
     def _invocation(
         self, interaction: discord.Interaction[Any], workspace: str | None = None
     ) -> Invocation | None:
-        guild = workspace or (str(interaction.guild_id) if interaction.guild_id else None)
+        """The command's workspace is the interaction's own guild, always; ``workspace`` (from a
+        DM button's custom_id) counts only in a DM, once ``_member_of`` has checked it."""
+        guild = str(interaction.guild_id) if interaction.guild_id else workspace
         if guild is None and len(self.client.guilds) == 1:
             guild = str(self.client.guilds[0].id)
         if guild is None:
@@ -315,6 +318,16 @@ class DiscordAdapter:
                 hint = hint or any(str(r.id) == role or r.name == role for r in user.roles)
         channel = str(interaction.channel_id) if interaction.channel_id else None
         return Invocation("discord", guild, str(interaction.user.id), channel, hint)
+
+    async def _member_of(self, guild: str, user: str) -> bool:
+        """Whether a DM button's server is one the bot serves and the presser belongs to: a
+        custom_id is only text, and must not let anyone act in another server."""
+        if self.client.get_guild(int(guild)) is None:
+            return False
+        try:
+            return await self.port.resolve_user(guild, user) == user
+        except PlatformError:
+            return False
 
     def _remember_members(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -345,7 +358,12 @@ class DiscordAdapter:
         if decoded is None or decoded.kind != "button":
             await self._fallback(interaction, STALE_BUTTON)
             return
-        inv = self._invocation(interaction, decoded.workspace)
+        named = decoded.workspace if interaction.guild_id is None else None
+        if named is not None and not await self._member_of(named, str(interaction.user.id)):
+            log.warning("discord button for a server the presser is not in id=%s", interaction.id)
+            await self._fallback(interaction, STALE_BUTTON)
+            return
+        inv = self._invocation(interaction, named)
         if inv is None:
             await self._fallback(interaction, GUILD_ONLY)
             return
