@@ -34,7 +34,6 @@ from bot.ops import metrics
 from bot.platforms.discord import permissions
 from bot.platforms.discord.commands import CommandMap
 from bot.platforms.discord.port import CURRENT, DiscordPort, InteractionScope
-from bot.port import PlatformError
 from bot.platforms.discord.render import (
     decode,
     file_for,
@@ -43,6 +42,7 @@ from bot.platforms.discord.render import (
     split_text,
     view_for,
 )
+from bot.port import PlatformError
 
 log = logging.getLogger(__name__)
 
