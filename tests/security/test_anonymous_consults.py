@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.sealing import SEAL_LENGTH, Sealer
 from storage.models import Consult
 from tests.harness import Harness
 from tests.mentor_support import START, dms_to, every_cell, make_circle, press
@@ -33,6 +32,8 @@ def cells_as_text(cells: dict[str, list[tuple[object, ...]]]) -> list[str]:
 
 
 async def test_the_mentor_and_the_database_cannot_unseal_the_asker(db_url: str) -> None:
+    from bot.core.sealing import SEAL_LENGTH, Sealer  # here: the module is part of the fix
+
     async with Harness(db_url, START) as h:
         await make_circle(h)
         await h.run("ana", f'/circle consult "{SECRET}" anonymous:yes')
