@@ -164,6 +164,8 @@ class Environment(BaseSettings):
     DISCORD_GUILD_ID: str | None = Field(None, pattern=r"^\d+$")
     DISCORD_SHARD_COUNT: int | None = Field(None, ge=1)
     DISCORD_SHARD_IDS: str | None = Field(None, pattern=r"^\d+(\s*,\s*\d+)*$")
+    DISCORD_MEMBERS_INTENT: bool = False
+    """With the Server Members Intent enabled: forget people who leave the server."""
     SLACK_BOT_TOKEN: str | None = None
     SLACK_SIGNING_SECRET: str | None = None
     SLACK_APP_TOKEN: str | None = None

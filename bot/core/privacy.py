@@ -13,6 +13,7 @@ wiped from the file (``secure_delete`` and a WAL checkpoint, once the command ha
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,9 +21,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import circles
+from bot.core.effects import Effects
+from bot.core.runtime import Core
 from bot.core.scope import Scope
 from bot.core.sealing import Sealer
 from bot.i18n import N_, translate
+from bot.port import PlatformError
 from storage import repos
 from storage.db import wipe_deleted
 from storage.models import (
@@ -44,6 +48,8 @@ from storage.models import (
     SessionSeat,
     Status,
 )
+
+log = logging.getLogger(__name__)
 
 DELETE = (Membership, RuleAgreement, Rsvp, Attendance, DeliveryReceipt, Delivery, SessionSeat)
 """Tables whose rows about a person exist only for that person."""
@@ -168,4 +174,25 @@ async def forget(sc: Scope, user: str) -> int:
     await s.flush()
     engine = sc.core.engine
     sc.effects.after_commit("privacy.wipe", lambda: wipe_deleted(engine))
+    return touched
+
+
+async def forget_departed(core: Core, platform: str, workspace: str, user: str) -> int:
+    """Someone left the server, or their account was deleted: nothing of theirs is needed any
+    more, so forget them as forget-me would (seats pass on; head-counts stay, unnamed).
+
+    Runs in a transaction of its own; a platform refusal rolls it back and is logged (IDs and
+    codes only), to be tried again by the person's next departure event or their forget-me."""
+    effects = Effects()
+    try:
+        async with core.sessions() as s:
+            async with s.begin():
+                sc = Scope(s, core, core.port(platform), platform, workspace, user, effects)
+                touched = await forget(sc, user)
+            await effects.committed()
+    except PlatformError as err:
+        await effects.rolled_back()
+        log.warning("forget departed failed platform=%s code=%s", platform, err.code)
+        return 0
+    log.info("forgot a departed person platform=%s records=%d", platform, touched)
     return touched

@@ -73,7 +73,9 @@ async def test_a_consult_to_a_mentor_with_closed_dms_tells_the_truth(world: Worl
     channel, mentor = await circle_with_mentor(world)
     fake.close_dms(mentor)
     before = len(fake.messages_in(channel))
-    ia = await world.run(world.alice, "circle consult", channel, message="it is bad", anonymous=True)
+    ia = await world.run(
+        world.alice, "circle consult", channel, message="it is bad", anonymous=True
+    )
     assert "did not reach the mentor" in ia.text() and "went to" not in ia.text()
     assert len(fake.messages_in(channel)) == before  # no notice in the shared channel
     async with world.core.sessions() as s:

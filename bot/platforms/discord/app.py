@@ -27,6 +27,7 @@ from bot.commands.reply import Outcome, Reply
 from bot.commands.router import Router
 from bot.commands.spec import OptType
 from bot.config import ConfigError
+from bot.core import privacy
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
@@ -69,6 +70,8 @@ class DiscordConfig:
     shard_ids: tuple[int, ...] | None = None
     defer_after: float = 1.5
     guild_ready_timeout: float = 2.0
+    members_intent: bool = False
+    """Ask for the (privileged) Server Members Intent, to hear when someone leaves."""
 
 
 def config_from(core: Core) -> DiscordConfig:
@@ -86,6 +89,7 @@ def config_from(core: Core) -> DiscordConfig:
         guild_id=env.DISCORD_GUILD_ID,
         shard_count=env.DISCORD_SHARD_COUNT,
         shard_ids=env.discord_shard_ids,
+        members_intent=env.DISCORD_MEMBERS_INTENT,
     )
 
 
@@ -127,6 +131,9 @@ class _Events:
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self.adapter.on_interaction(interaction)
 
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self.adapter.on_member_left(str(payload.guild_id), str(payload.user.id))
+
 
 class _Client(_Events, discord.Client):
     pass
@@ -148,7 +155,7 @@ class DiscordAdapter:
             GLOBAL_LIMIT, 1.0, key_limit=CHANNEL_LIMIT[0], key_period=CHANNEL_LIMIT[1]
         )
         options: dict[str, Any] = {
-            "intents": permissions.INTENTS,
+            "intents": permissions.intents(members=config.members_intent),
             "guild_ready_timeout": config.guild_ready_timeout,
             "allowed_mentions": discord.AllowedMentions.none(),
             "http_trace": rate_limit_trace(),
@@ -318,6 +325,11 @@ class DiscordAdapter:
                 hint = hint or any(str(r.id) == role or r.name == role for r in user.roles)
         channel = str(interaction.channel_id) if interaction.channel_id else None
         return Invocation("discord", guild, str(interaction.user.id), channel, hint)
+
+    async def on_member_left(self, guild: str, user: str) -> None:
+        """Someone left (or was removed from) the server: forget them there (README)."""
+        self.port.known_members.discard((guild, user))
+        await privacy.forget_departed(self.core, "discord", guild, user)
 
     async def _member_of(self, guild: str, user: str) -> bool:
         """Whether a DM button's server is one the bot serves and the presser belongs to: a

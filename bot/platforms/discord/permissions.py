@@ -29,6 +29,16 @@ import discord
 INTENTS = discord.Intents.none()
 INTENTS.guilds = True
 
+
+def intents(*, members: bool = False) -> discord.Intents:
+    """Guilds only; with ``members`` (DISCORD_MEMBERS_INTENT, privileged: enable "Server Members
+    Intent" in the developer portal) also member events, to forget people who leave."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.members = members
+    return chosen
+
+
 REQUIRED = discord.Permissions(
     view_channel=True,
     send_messages=True,

@@ -39,7 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.context import Invocation
 from bot.commands.reply import Outcome, Reply
 from bot.commands.router import PLATFORM_DEFAULT, Router
-from bot.core import replays
+from bot.core import privacy, replays
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
 from bot.platforms.slack import render
@@ -154,6 +154,7 @@ class SlackAdapter:
         app.action(render.HOME_REFRESH_ACTION)(self.on_home_refresh)
         app.view(render.FORM_CALLBACK)(self.on_form)
         app.event("app_home_opened")(self.on_home_opened)
+        app.event("user_change")(self.on_user_change)
         return app
 
     def _replay_guard(self) -> Callable[..., Awaitable[BoltResponse | None]]:
@@ -396,6 +397,14 @@ class SlackAdapter:
         if event.get("tab") != "home":
             return
         await self.publish_home(str(context.team_id), event["user"], client)
+
+    async def on_user_change(self, event: dict[str, Any], context: Any) -> None:
+        """A deactivated (deleted) account: forget the person in that workspace (README)."""
+        user = event.get("user") or {}
+        if not user.get("deleted") or not user.get("id"):
+            return
+        team = str(user.get("team_id") or context.team_id)
+        await privacy.forget_departed(self.core, "slack", team, str(user["id"]))
 
     def _result(self, view: dict[str, Any], reply: Reply) -> dict[str, Any]:
         title = ((view.get("title") or {}).get("text")) or translate(N_("circlekeeper"), self.lang)

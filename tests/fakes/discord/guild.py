@@ -38,6 +38,14 @@ class Guild(Permissions, Gateway):
         self._fire_guild("GUILD_MEMBER_ADD", {**member, "guild_id": self.guild_id})
         return uid
 
+    def remove_member(self, user_id: str) -> None:
+        """The person leaves the server (or is kicked): GUILD_MEMBER_REMOVE, for bots that hold
+        the Server Members Intent; their channel overwrites stay, as on Discord."""
+        self.members.pop(user_id)
+        self._fire_guild(
+            "GUILD_MEMBER_REMOVE", {"guild_id": self.guild_id, "user": self.users[user_id]}
+        )
+
     def add_role(self, name: str, permissions: int = 0, *, managed: bool = False) -> str:
         rid = self.snowflake()
         self.roles[rid] = self._role_obj(rid, name, permissions, len(self.roles), managed=managed)
