@@ -118,6 +118,8 @@ async def export(
             continue
         section, fields = SECTIONS[(model, column)]
         for row in await repos.privacy.rows_naming(s, model, column, user, platform, workspace):
+            if isinstance(row, AuditEvent) and column == "target_id" and row.actor_id == user:
+                continue  # already under changes_you_made
             record: dict[str, object] = {}
             circle_id = await repos.privacy.circle_of(s, row)
             if circle_id is not None:
