@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import text
 
+from tests.adapters.test_slack_adapter import install
 from tests.fakes.slack.signing import signed_headers
 from tests.fakes.slack.world import SECRET, SlackWorld
 
@@ -87,3 +89,18 @@ async def test_the_logs_do_not_name_the_consults_asker(
     lines = [r.getMessage() for r in caplog.records if r.name.startswith(("bot", "circlekeeper"))]
     assert lines, "the adapter logs the request"
     assert not [line for line in lines if ana in line]
+
+
+async def test_forget_me_blanks_the_person_on_the_slack_installation(db_url: str) -> None:
+    async with SlackWorld(db_url, oauth=True) as w:
+        olga = w.person("olga", admin=True)
+        await install(w, w.fake.team.id, olga)
+        installers = "SELECT user_id FROM slack_installations"
+        async with w.core.sessions() as s:
+            assert [r[0] for r in await s.execute(text(installers))] == [olga]
+        done = await w.circle(olga, "forget-me confirm:yes")
+        assert "deleted" in done.text
+        async with w.core.sessions() as s:
+            assert olga not in [r[0] for r in await s.execute(text(installers))]
+        still = await w.circle(olga, 'create "Tuesday circle"')  # the workspace keeps working
+        assert "Created the circle" in still.text
