@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StageSettings
-from bot.core import kinds, ledger, notices, stages
+from bot.core import kinds, ledger, notices, rules, stages
 from bot.core.access import INVITE_KIND, invited_until, mentor_access
 from bot.core.errors import UserError
 from bot.core.ledger import Job
@@ -262,9 +262,7 @@ async def _change(
         reconvene_at = await schedule_reconvening(sc, circle, now)
     await schedule_nudge(s, circle, now)
     if view.mentor is not None and circle.channel_id:
-        await sc.port.set_access(
-            sc.workspace, circle.channel_id, view.mentor, mentor_access(to, invited=False)
-        )
+        await rules.set_access(sc, circle, view.mentor, mentor_access(to, invited=False))
     if circle.channel_id:
         when = sc.port.format_time(reconvene_at, ZoneInfo(circle.timezone)) if reconvene_at else ""
         note = translate(
@@ -366,7 +364,7 @@ async def invite(sc: Scope, circle: Circle, hours: int) -> tuple[str, datetime]:
     await ledger.enqueue(s, circle.id, occurrence, INVITE_KIND, until, target_id=mentor)
     repos.audit(s, now, circle.id, sc.actor, "mentor.invite", mentor, f"{hours}h")
     await s.flush()
-    await sc.port.set_access(sc.workspace, circle.channel_id, mentor, mentor_access(stage, True))
+    await rules.set_access(sc, circle, mentor, mentor_access(stage, True))
     zone = ZoneInfo(circle.timezone)
     await notices.dm(
         sc,
