@@ -90,14 +90,24 @@ def explain(url: str, exc: BaseException) -> DatabaseProblem:
             f"cannot open or write database {at}. Check that the file and its folder exist and "
             "that this user may write them."
         )
+    if "does not exist" in text:
+        return DatabaseProblem(
+            f"database {at} does not exist on the server. Create it (createdb), or correct "
+            "CIRCLEKEEPER_DATABASE_URL."
+        )
+    if "password" in text or "authentication" in text or "permission denied" in text:
+        return DatabaseProblem(
+            f"the database server refused this user for {at}. Check the user and password in "
+            "CIRCLEKEEPER_DATABASE_URL, and the user's rights."
+        )
     if isinstance(exc, (OSError, ConnectionError)) or "connect" in text or "refused" in text:
         return DatabaseProblem(
             f"cannot connect to the database at {at}. Check that the server is running and "
             "CIRCLEKEEPER_DATABASE_URL is right."
         )
     return DatabaseProblem(
-        f"database {at} could not be opened ({type(exc).__name__}). Check the database URL; "
-        "`circlekeeper migrate` shows the details in the log."
+        f"database {at} could not be opened ({type(exc).__name__}). Check the database URL "
+        "and that the database is not in use by an older or newer circlekeeper."
     )
 
 
