@@ -96,3 +96,18 @@ def test_a_second_process_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
     # Once the first has ended, the file can be used again.
     again = console(tmp_path, db, "/circle privacy\n")
     assert again.returncode == 0, again.stderr
+
+
+def test_an_unreachable_postgresql_is_one_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path, tmp_path / "unused.db")
+    env["CIRCLEKEEPER_DATABASE_URL"] = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        cwd=tmp_path,
+        env=env,
+    )
+    line = one_line(result)
+    assert "cannot connect to the database at 127.0.0.1:1/nowhere" in line
