@@ -26,7 +26,7 @@ from bot.core.errors import UserError
 from bot.core.mentoring import mentor_of
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
-from bot.port import Button, Message, PlatformError
+from bot.port import Button, ErrorKind, Message, PlatformError
 from storage import repos
 from storage.models import Circle, Consult, Membership, Status
 
@@ -49,11 +49,15 @@ class Asked:
 
 
 async def _private(sc: Scope, user: str, message: Message) -> bool:
-    """A direct message and nothing else; False if the platform refused it."""
+    """A direct message and nothing else; False if the person cannot get one (DMs closed, or
+    gone). Anything passing (a rate limit, an outage) goes on up: the command rolls back and
+    the person is told to try again."""
     try:
         await sc.port.dm(sc.workspace, user, message)
     except PlatformError as err:
-        log.info("consult dm refused code=%s", err.code)
+        if err.kind not in (ErrorKind.DM_CLOSED, ErrorKind.GONE):
+            raise
+        log.info("consult dm refused kind=%s code=%s", err.kind, err.code)
         return False
     return True
 

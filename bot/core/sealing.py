@@ -63,24 +63,35 @@ def default_secret_file() -> Path:
 
 
 def secret_from_file(path: Path) -> bytes:
-    """Read the development secret, creating it (0600, never overwritten) the first time."""
+    """Read the development secret, creating it (0600, never overwritten) the first time.
+
+    Written to a private temporary file and linked into place, so a second process starting at
+    the same moment reads either nothing (and links its own) or a whole secret."""
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=") + "\n")
+            try:
+                os.link(tmp, path)
+                log.info("generated a development secret file=%s (set CIRCLEKEEPER_SECRET)", path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            finally:
+                tmp.unlink()
+        except OSError as exc:
+            raise SecretError(f"cannot create the secret file {path} ({exc.strerror})") from None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise SecretError(f"cannot create the secret file {path} ({exc.strerror})") from None
-    else:
-        with os.fdopen(fd, "w") as out:
-            out.write(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=") + "\n")
-        log.info("generated a development secret file=%s (set CIRCLEKEEPER_SECRET)", path)
-    try:
-        if path.stat().st_mode & 0o077:
-            raise SecretError(f"the secret file {path} must be readable by its owner only (0600)")
-        return decode_secret(path.read_text(encoding="ascii"))
+        private = not path.stat().st_mode & 0o077
+        text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise SecretError(f"cannot read the secret file {path} ({exc})") from None
+    if not private:
+        raise SecretError(f"the secret file {path} must be readable by its owner only (0600)")
+    try:
+        return decode_secret(text)
     except SecretError as exc:
         raise SecretError(f"the secret file {path}: {exc}") from None
 
