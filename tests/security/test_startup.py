@@ -111,3 +111,13 @@ def test_an_unreachable_postgresql_is_one_line(tmp_path: Path) -> None:
     )
     line = one_line(result)
     assert "cannot connect to the database at 127.0.0.1:1/nowhere" in line
+
+
+def test_a_secret_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("a" * 64 + "\n", encoding="ascii")
+    secret.chmod(0o644)
+    line = one_line(console(tmp_path, tmp_path / "ck.db"))
+    assert str(secret) in line and "0600" in line
+    secret.chmod(0o600)
+    assert console(tmp_path, tmp_path / "ck.db", "/circle privacy\n").returncode == 0
