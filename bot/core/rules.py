@@ -73,11 +73,8 @@ async def publish(sc: Scope, circle: Circle, text: str) -> RuleVersion:
             version=version.version,
         )
         message = Message(f"{heading}\n\n{text}", (agree_button(circle, version.version),))
-        channel, posted = (
-            circle.channel_id,
-            await sc.port.post(sc.workspace, circle.channel_id, message),
-        )
-        version.message_id = posted
+        channel = circle.channel_id
+        posted = version.message_id = await sc.port.post(sc.workspace, channel, message)
         # Rolled back: the new version must not stay posted and pinned (deleting unpins it).
         sc.effects.undo(
             f"rules.post:{posted}", lambda: sc.port.delete_message(sc.workspace, channel, posted)
