@@ -19,9 +19,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.core.reminders import materialise_all
 from bot.core.runtime import Core
+from bot.core.sealing import SecretError
 from bot.ops import logs, shutdown
 from bot.ops.http import OpsServer
-from bot.core.sealing import SecretError
 from bot.scheduling import Scheduler, attach
 from bot.wiring import build_router, start_core
 from storage.startup import DatabaseProblem, hold_sqlite_lock

@@ -5,8 +5,8 @@ The per-request ``seal_key`` (which opened the seal carried in the mentor's butt
 mentor who held the button and anyone with the database could unseal the asker together. Open
 requests sealed the old way can no longer reach their asker; they stay as plain records.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
