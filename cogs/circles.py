@@ -27,7 +27,7 @@ class CirclesCog(Cog):
             Option("mentor", OptType.USER, N_("the experienced mentor")),
             Option("min_size", OptType.INT, N_("fewest members"), min=2, max=50),
             Option("max_size", OptType.INT, N_("most members"), min=2, max=50),
-            Option("timezone", OptType.WORD, N_("IANA time zone, e.g. Europe/Madrid")),
+            Option("timezone", OptType.ZONE, N_("IANA time zone, e.g. Europe/Madrid")),
             Option(
                 "language",
                 OptType.CHOICE,

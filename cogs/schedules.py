@@ -72,7 +72,7 @@ class ScheduleCog(Cog):
             Option("time", OptType.TIME, N_("local start time, like 19:00"), required=True),
             Option("every_weeks", OptType.INT, N_("meet every N weeks"), min=1, max=8),
             Option("start", OptType.DATE, N_("first possible date (default: today)")),
-            Option("timezone", OptType.WORD, N_("IANA time zone, e.g. Europe/London")),
+            Option("timezone", OptType.ZONE, N_("IANA time zone, e.g. Europe/London")),
             Option("duration", OptType.INT, N_("length in minutes"), min=15, max=480),
             Option("where", OptType.TEXT, N_("where the circle meets"), max_length=200),
             Option("rrule", OptType.TEXT, N_("an RFC 5545 RRULE instead of day"), max_length=200),

@@ -9,17 +9,16 @@ the reply. Autocomplete asks ``circle_choices``.
 from __future__ import annotations
 
 import logging
-import re
 import traceback
-from collections.abc import Mapping, Sequence
-from datetime import date, time
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
 
+from bot.commands import values as values_
 from bot.commands.context import Context, Invocation
 from bot.commands.grammar import parse
 from bot.commands.permissions import may_run
 from bot.commands.reply import Outcome, Reply, Status
-from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry, Who
+from bot.commands.spec import CircleUse, CommandSpec, Registry, Who
 from bot.core.effects import Effects
 from bot.core.errors import UserError
 from bot.core.runtime import Core
@@ -31,9 +30,6 @@ from storage.models import Circle
 
 log = logging.getLogger(__name__)
 
-_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
-_YES = {"yes", "y", "true", "on", "1", "sí", "si"}
-_NO = {"no", "n", "false", "off", "0"}
 
 PLATFORM_ERRORS = {
     ErrorKind.NO_PERMISSION: N_(
@@ -57,6 +53,14 @@ PLATFORM_DEFAULT = N_(
     "The platform refused this action ({code}). Nothing was changed; try again, "
     "or ask an organizer if it keeps happening."
 )
+
+
+def with_understood(ctx: Context, reply: Reply, understood: list[values_.Understood]) -> Reply:
+    """A private reply starts with what was read from ``tomorrow`` or ``7pm``: never a silent
+    guess. (A public reply says the date or time itself.)"""
+    if not understood or not reply.private:
+        return reply
+    return replace(reply, text="\n".join([*values_.understood_lines(ctx, understood), reply.text]))
 
 
 class Router:
@@ -130,9 +134,9 @@ class Router:
                     await self._resolve_circle(ctx, spec, values)
                     lang = ctx.lang
                     await self._check(ctx, spec)
-                    kwargs = await self._convert(ctx, spec, values)
+                    kwargs, understood = await values_.convert(ctx, spec, values)
                     assert spec.handler is not None
-                    reply = await spec.handler(ctx, **kwargs)
+                    reply = with_understood(ctx, await spec.handler(ctx, **kwargs), understood)
                 # No user in these lines: console IDs are names, and IDs next to a command name
                 # could link a person to what they did (an anonymous consult above all; the
                 # metrics count the same).
@@ -233,134 +237,7 @@ class Router:
 
     async def find_circle(self, ctx: Context, text: str) -> Circle:
         """A circle of this workspace by name, or by ``#id`` (what buttons carry)."""
-        s, inv = ctx.session, ctx.inv
-        text = text.strip()
-        circle: Circle | None
-        if text.startswith("#") and text[1:].isdigit():
-            circle = await repos.circle_by_id(s, inv.platform, inv.workspace, int(text[1:]))
-        else:
-            circle = await repos.circle_by_name(s, inv.platform, inv.workspace, text)
-        if circle is None:
-            raise UserError(
-                N_(
-                    'There is no circle called "{name}" here. Type /circle list (organizers) or '
-                    "check the spelling."
-                ),
-                name=text,
-            )
-        return circle
-
-    # -- options -------------------------------------------------------------------------------
-
-    async def _convert(
-        self, ctx: Context, spec: CommandSpec, values: dict[str, str | list[str]]
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for opt in spec.options:
-            raw = values.get(opt.name)
-            if raw is None or raw == "" or raw == []:
-                if opt.required:
-                    raise UserError(
-                        N_("/circle {name} needs {option}. Usage: {usage}"),
-                        name=spec.name,
-                        option=opt.name,
-                        usage=spec.usage(),
-                    )
-                out[opt.name] = (
-                    await self._value(ctx, spec, opt, opt.default) if opt.default else None
-                )
-                continue
-            out[opt.name] = await self._value(ctx, spec, opt, raw)
-        return out
-
-    async def _value(
-        self, ctx: Context, spec: CommandSpec, opt: Option, raw: str | Sequence[str]
-    ) -> Any:
-        def bad(hint: str, **values: object) -> UserError:
-            return UserError(
-                N_("{option}: {hint} Usage: {usage}"),
-                option=opt.name,
-                hint=ctx.t(hint, **values),
-                usage=spec.usage(),
-            )
-
-        if opt.type is OptType.USERS:
-            tokens = raw.split() if isinstance(raw, str) else list(raw)
-            return [await self._user(ctx, t) for t in tokens]
-        text = raw if isinstance(raw, str) else " ".join(raw)
-        text = text.strip()
-        match opt.type:
-            case OptType.TEXT | OptType.WORD:
-                if len(text) > opt.max_length:
-                    raise bad(N_("keep it under {n} characters."), n=opt.max_length)
-                if opt.type is OptType.WORD and " " in text:
-                    raise bad(N_("one word only."))
-                return text
-            case OptType.INT:
-                try:
-                    number = int(text)
-                except ValueError:
-                    raise bad(N_('"{text}" is not a whole number.'), text=text) from None
-                if (opt.min is not None and number < opt.min) or (
-                    opt.max is not None and number > opt.max
-                ):
-                    raise bad(N_("give a number from {lo} to {hi}."), lo=opt.min, hi=opt.max)
-                return number
-            case OptType.CHOICE:
-                word = text.lower()
-                if word not in opt.choices:
-                    raise bad(N_("choose one of {choices}."), choices=", ".join(opt.choices))
-                return word
-            case OptType.BOOL:
-                if text.lower() in _YES:
-                    return True
-                if text.lower() in _NO:
-                    return False
-                raise bad(N_("say yes or no."))
-            case OptType.DATE:
-                try:
-                    return date.fromisoformat(text)
-                except ValueError:
-                    raise bad(N_("write the date as YYYY-MM-DD, like 2026-03-14.")) from None
-            case OptType.TIME:
-                return _parse_time(text) or _raise(bad(N_("write the time as HH:MM, like 19:00.")))
-            case OptType.USER:
-                return await self._user(ctx, text)
-            case OptType.CIRCLE:
-                return await self.find_circle(ctx, text)
-        raise AssertionError(opt.type)
-
-    async def _user(self, ctx: Context, token: str) -> str:
-        user = await ctx.port.resolve_user(ctx.workspace, token)
-        if user is None:
-            raise UserError(
-                N_(
-                    'I do not know who "{token}" is. Mention the person with @ and pick them from '
-                    "the list."
-                ),
-                token=token,
-            )
-        return user
+        return await values_.circle_named(ctx, text)
 
     def _default_lang(self) -> str:
         return self.core.settings.file.circles.language
-
-
-def _parse_time(text: str) -> time | None:
-    match = _TIME.match(text.strip())
-    if not match:
-        return None
-    hour, minute, meridiem = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
-    if meridiem:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    elif match[2] is None:
-        return None
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-def _raise(err: Exception) -> Any:
-    raise err

@@ -8,9 +8,11 @@ commands and Slack's parser all read the same spec.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.commands.examples import EXAMPLES
 
 if TYPE_CHECKING:
     from bot.commands.reply import Reply
@@ -37,6 +39,7 @@ class OptType(StrEnum):
     TIME = "time"
     CIRCLE = "circle"
     BOOL = "bool"
+    ZONE = "zone"  # an IANA time zone, converted to its canonical name
 
 
 class CircleUse(StrEnum):
@@ -55,6 +58,7 @@ _PLACEHOLDER = {
     OptType.TIME: "HH:MM",
     OptType.CIRCLE: "NAME",
     OptType.BOOL: "yes|no",
+    OptType.ZONE: "Area/City",
 }
 
 
@@ -91,6 +95,7 @@ class CommandSpec:
     who: frozenset[Who]
     options: tuple[Option, ...] = ()
     circle: CircleUse = CircleUse.REQUIRED
+    examples: tuple[str, ...] = ()  # whole lines after ``/circle``, shown in help and errors
     handler: Handler | None = field(default=None, compare=False)
 
     @property
@@ -109,8 +114,13 @@ class CommandSpec:
             parts.append("[circle:NAME]")
         return " ".join(parts)
 
+    @property
+    def example(self) -> str:
+        """One real line to copy (the first example), or the usage when none is declared."""
+        return f"/circle {self.examples[0]}" if self.examples else self.usage()
+
     def bound(self, handler: Handler) -> CommandSpec:
-        return CommandSpec(self.path, self.help, self.who, self.options, self.circle, handler)
+        return replace(self, handler=handler)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,9 +133,15 @@ def command(
     help: str,
     options: Iterable[Option] = (),
     circle: CircleUse = CircleUse.REQUIRED,
+    examples: Iterable[str] = (),
 ) -> Callable[[F], F]:
-    """Declare a command on a cog method ``async def name(self, ctx, **options) -> Reply``."""
-    spec = CommandSpec(tuple(path.split()), help, frozenset(who), tuple(options), circle)
+    """Declare a command on a cog method ``async def name(self, ctx, **options) -> Reply``.
+
+    ``examples`` are whole lines after ``/circle``; when none are given here, the table in
+    ``bot.commands.examples`` supplies them (help and error messages show the first)."""
+    spec = CommandSpec(
+        tuple(path.split()), help, frozenset(who), tuple(options), circle, tuple(examples)
+    )
 
     def mark(fn: F) -> F:
         fn.__command_spec__ = spec  # type: ignore[attr-defined]
@@ -156,6 +172,8 @@ class Registry:
         self.by_path: dict[tuple[str, ...], CommandSpec] = {}
         for cog in self.cogs:
             for spec in cog.commands():
+                if not spec.examples:
+                    spec = replace(spec, examples=EXAMPLES.get(spec.name, ()))
                 if spec.path in self.by_path:
                     raise ValueError(f"command declared twice: {spec.name}")
                 self.by_path[spec.path] = spec

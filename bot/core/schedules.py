@@ -24,13 +24,14 @@ RSVPs keep the original key, so a move carries them along.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 import dateutil.rrule as dr
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,17 +65,96 @@ SEARCH = timedelta(days=400)
 """How far ahead a date given in a command is looked for."""
 
 
-def zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+_AREAS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+          "Pacific")  # fmt: skip
+_NOT_ZONES = {"localtime", "factory", "posixrules"}
+MAX_ZONE_LENGTH = 64
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    """Lower-cased IANA name → its spelling. Only the tz database's own names: never the
+    server's ``localtime``, ``right/…`` or ``posix/…`` variants, nor a stray file of TZPATH."""
+    return {
+        z.lower(): z
+        for z in available_timezones()
+        if z.lower() not in _NOT_ZONES and not z.lower().startswith(("right/", "posix/"))
+    }
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    """``los angeles`` → ``America/Los_Angeles``. When two names share a city they are links to
+    one zone (``America/Buenos_Aires`` and ``America/Argentina/Buenos_Aires``): the deeper wins."""
+    found: dict[str, str] = {}
+    for zone in sorted(_zones().values(), key=lambda z: (z.count("/"), z)):
+        area, _, city = zone.rpartition("/")
+        if area.split("/")[0] in _AREAS:
+            found[city.replace("_", " ").lower()] = zone
+    return found
+
+
+def zone_name(typed: str) -> str:
+    """The IANA name meant by what someone typed: any case (``america/los_angeles``), spaces for
+    underscores, or an unambiguous city (``Los Angeles``, ``madrid``). Anything else is a
+    ``UserError`` with the closest names."""
+    text = " ".join(typed.split())
+    if not text:
+        raise UserError(N_("timezone: write an IANA time zone such as Europe/London."))
+    if len(text) > MAX_ZONE_LENGTH:
         raise UserError(
             N_(
-                'timezone: "{zone}" is not a time zone I know. Use an IANA name such as '
+                "timezone: that is too long for a time zone name. Use an IANA name such as "
                 "America/Los_Angeles, Europe/London or Australia/Sydney."
+            )
+        )
+    key = text.replace(" ", "_").lower()
+    if key in _NOT_ZONES or key.startswith(("right/", "posix/")):
+        raise UserError(
+            N_(
+                'timezone: "{zone}" is not accepted: it depends on how the server is set up. '
+                "Name the circle's own zone, like Europe/London or America/Los_Angeles."
             ),
-            zone=name,
-        ) from None
+            zone=text,
+        )
+    zones = _zones()
+    if key in zones:
+        return zones[key]
+    city = text.replace("_", " ").lower()
+    if city in _cities():
+        return _cities()[city]
+    area = key.rstrip("/")
+    if any(a.lower() == area for a in _AREAS):
+        examples = [z for z in sorted(zones.values()) if z.lower().startswith(area + "/")][:3]
+        raise UserError(
+            N_("timezone: {zone} is a region, not a time zone. Add the city, like {examples}."),
+            zone=text,
+            examples=", ".join(examples),
+        )
+    close = difflib.get_close_matches(key, list(zones), n=2, cutoff=0.75) or [
+        zones[zones_key]
+        for zones_key in (
+            _cities()[c].lower() for c in difflib.get_close_matches(city, list(_cities()), n=2)
+        )
+    ]
+    if close:
+        raise UserError(
+            N_('timezone: "{zone}" is not a time zone I know. Did you mean {close}?'),
+            zone=text,
+            close=" or ".join(zones.get(c, c) for c in close),
+        )
+    raise UserError(
+        N_(
+            'timezone: "{zone}" is not a time zone I know. Use an IANA name such as '
+            "America/Los_Angeles, Europe/London or Australia/Sydney."
+        ),
+        zone=text,
+    )
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The zone for what someone typed or what is stored (see ``zone_name``)."""
+    return ZoneInfo(zone_name(name))
 
 
 def to_utc(local: datetime, zone: ZoneInfo) -> datetime:

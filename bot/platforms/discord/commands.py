@@ -134,7 +134,7 @@ def _option_payload(mo: MountedOption, limit: int) -> dict[str, Any]:
             out["max_length"] = 100
         case OptType.TEXT:
             out["max_length"] = max(1, min(opt.max_length, 6000))
-        case OptType.WORD | OptType.DATE | OptType.TIME:
+        case OptType.WORD | OptType.DATE | OptType.TIME | OptType.ZONE:
             out["max_length"] = 100
         case OptType.USERS:
             out["max_length"] = 2000
