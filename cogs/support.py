@@ -16,16 +16,22 @@ class SupportCog(Cog):
         circle=CircleUse.OPTIONAL,
     )
     async def resources(self, ctx: Context) -> Reply:
-        lines = [
-            ctx.t(
-                N_(
-                    "If you are in danger or might harm yourself, contact emergency services or "
-                    "a crisis line now. Circles are peer support, not emergency care."
-                )
-            ),
-            "",
-        ]
-        for r in ctx.core.settings.file.resources:
-            where = f" ({r.region})" if r.region else ""
-            lines.append(f"- {r.name}{where}: {r.contact}")
-        return Reply("\n".join(lines))
+        return Reply("\n".join(resource_lines(ctx)))
+
+
+def resource_lines(ctx: Context) -> list[str]:
+    """The crisis lines of the configuration, after one sentence on when to use them (also what
+    help shows first to someone who types "help me")."""
+    lines = [
+        ctx.t(
+            N_(
+                "If you are in danger or might harm yourself, contact emergency services or "
+                "a crisis line now. Circles are peer support, not emergency care."
+            )
+        ),
+        "",
+    ]
+    for r in ctx.core.settings.file.resources:
+        where = f" ({r.region})" if r.region else ""
+        lines.append(f"- {r.name}{where}: {r.contact}")
+    return lines

@@ -165,7 +165,7 @@ async def test_bad_schedule_input_says_what_to_type_and_writes_nothing(db_url: s
     async with Harness(db_url, z(2026, 3, 2, 17)) as h:
         await h.run("organizer", '/circle create "Tuesday circle" leader:@lee')
         for line, hint in [
-            ("/circle schedule set day:funday time:19:00", "choose one of monday"),
+            ("/circle schedule set day:funday time:19:00", "is not one of monday"),
             ("/circle schedule set day:tuesday time:25:00", "HH:MM"),
             ("/circle schedule set time:19:00", "day:tuesday time:19:00"),
             ("/circle schedule set day:tuesday time:19:00 timezone:Mars/Base", "IANA"),

@@ -29,7 +29,7 @@ _SMART_QUOTES = str.maketrans(
 _MENTION = re.compile(r"^(?:@\S+|<@[A-Za-z0-9]+(?:\|[^>]*)?>)$")
 _KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,40})\s*([:=])(.*)$", re.DOTALL)
 _PERSON_OPTS = (OptType.USER, OptType.USERS)
-_TEXTLIKE = (OptType.TEXT, OptType.WORD, OptType.ZONE, OptType.CIRCLE)
+_TEXTLIKE = (OptType.TEXT, OptType.WORD, OptType.ZONE, OptType.CIRCLE)  # quotes may hold spaces
 CRISIS_TOPIC = "crisis"
 
 # Option names people reach for, as suggestions only (never accepted silently).
@@ -426,8 +426,7 @@ class _Assigner:
         if opt is not None and opt.type in (OptType.DATE, OptType.TIME) and not quoted:
             value = self._continue(opt, value)
         self._set(name, value)
-        textlike = opt is None or opt.type in _TEXTLIKE
-        self.open_text = (name, quoted) if textlike else None
+        self.open_text = (name, quoted) if _may_have_spaces(opt, value) else None
 
     def mention(self, tok: Token) -> None:
         self.open_text = None
@@ -467,7 +466,7 @@ class _Assigner:
         if opt.type in (OptType.DATE, OptType.TIME) and not tok.quoted:
             value = self._continue(opt, value)
         self._set(opt.name, value)
-        self.open_text = (opt.name, tok.quoted) if opt.type in _TEXTLIKE else None
+        self.open_text = (opt.name, tok.quoted) if _may_have_spaces(opt, value) else None
 
     def _bare_words(self) -> list[str]:
         out = []
@@ -544,6 +543,14 @@ class _Assigner:
             parts.append(tok.text)
             self.i += 1
         return " ".join(parts)
+
+
+def _may_have_spaces(opt: Option | None, value: str) -> bool:
+    """Whether a bare word after this value could be meant as more of it (``where:Room 2``). A
+    one-word option or a circle's ``#id`` cannot continue."""
+    if opt is None or opt.type is OptType.CIRCLE:
+        return not re.fullmatch(r"#\d+", value)
+    return opt.type in (OptType.TEXT, OptType.ZONE)
 
 
 def _date_word_fits(parts: list[str], word: str) -> bool:

@@ -267,7 +267,7 @@ async def value(
         case OptType.TIME:
             found = parse_time(text)
             if found is None:
-                raise bad(N_("write the time like 19:00 or 7pm."))
+                raise bad(N_("write the time as HH:MM, like 19:00, or like 7pm."))
             if text != found.strftime("%H:%M"):
                 notes.append(Understood(opt.name, text, found.strftime("%H:%M")))
             return found
