@@ -134,12 +134,15 @@ def zone_name(typed: str) -> str:
     close = difflib.get_close_matches(key, list(zones), n=2, cutoff=0.75) or [
         zones[zones_key]
         for zones_key in (
-            _cities()[c].lower() for c in difflib.get_close_matches(city, list(_cities()), n=2)
+            _cities()[c].lower() for c in difflib.get_close_matches(city, list(_cities()), n=2, cutoff=0.75)
         )
     ]
     if close:
         raise UserError(
-            N_('timezone: "{zone}" is not a time zone I know. Did you mean {close}?'),
+            N_(
+                'timezone: "{zone}" is not a time zone I know. Did you mean {close}? '
+                "(IANA names look like Europe/London.)"
+            ),
             zone=text,
             close=" or ".join(zones.get(c, c) for c in close),
         )
