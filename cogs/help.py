@@ -146,8 +146,8 @@ class HelpCog(Cog):
             parts.append(ctx.t(N_("default {default}"), default=opt.default))
         if opt.rest:
             parts.append(ctx.t(N_("takes the rest of the line, up to the next option")))
-        if opt.type is OptType.DATE:
+        if opt.type is OptType.DATE and "like" not in opt.help:
             parts.append(ctx.t(N_("like 2026-03-14, tomorrow, next tuesday or 3 March")))
-        if opt.type is OptType.TIME:
+        if opt.type is OptType.TIME and "like" not in opt.help:
             parts.append(ctx.t(N_("like 19:00, 7pm or 19h")))
         return f" ({'; '.join(parts)})" if parts else ""

@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.commands.spec import CommandSpec, Option, OptType, Registry
+from bot.commands.words import choice_word
 from bot.core.errors import UserError
 from bot.i18n import N_
 
@@ -581,9 +582,9 @@ def _fits(opt: Option, token: str) -> bool:
     word = token.lower().strip(".,!")
     match opt.type:
         case OptType.CHOICE:
-            return word in opt.choices
+            return word in opt.choices or choice_word(word) in opt.choices
         case OptType.BOOL:
-            return False
+            return word in ("yes", "no", "sí", "si")
         case OptType.INT:
             return word.isdigit()
         case OptType.DATE | OptType.TIME:

@@ -28,6 +28,7 @@ from babel.dates import format_date
 from bot.commands.context import Context
 from bot.commands.grammar import check_storable
 from bot.commands.spec import CommandSpec, Option, OptType
+from bot.commands.words import CHOICE_WORDS, choice_word, weekday
 from bot.core import schedules
 from bot.core.errors import UserError
 from bot.i18n import N_
@@ -49,26 +50,12 @@ _TIME = re.compile(
 )
 _WORD_TIMES = {"noon": time(12), "midday": time(12), "mediodía": time(12), "mediodia": time(12)}
 
-WEEKDAYS = {
-    "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-}
-_SHORT_DAYS = {
-    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5,
-    "sun": 6, "miercoles": 2, "sabado": 5,
-}  # fmt: skip
 _RELATIVE = {
     "en": {"today": 0, "tomorrow": 1, "yesterday": -1, "day after tomorrow": 2},
     "es": {"hoy": 0, "mañana": 1, "manana": 1, "ayer": -1, "pasado mañana": 2, "pasado manana": 2},
 }
 _NEXT = {"next", "this", "coming", "on", "el", "este", "próximo", "proximo", "que viene"}
 _LAST = {"last", "past", "pasado"}
-CHOICE_WORDS = {
-    "es": {"sí": "yes", "si": "yes", "canal": "channel", "md": "dm", "apagado": "off", **{
-        es: en for en, es in zip(WEEKDAYS["en"], WEEKDAYS["es"], strict=True)
-    }, "miercoles": "wednesday", "sabado": "saturday"},
-}  # fmt: skip
-"""Words a circle's language uses for the English choice words commands declare."""
 
 
 @dataclass(frozen=True)
@@ -112,14 +99,6 @@ def _languages(lang: str) -> list[str]:
     return [lang] if lang == "en" else [lang, "en"]
 
 
-def _weekday(word: str) -> int | None:
-    word = word.strip(_TRAILING)
-    for names in WEEKDAYS.values():
-        if word in names:
-            return names.index(word)
-    return _SHORT_DAYS.get(word)
-
-
 def parse_date(text: str, lang: str, today: date) -> date | None:
     """A date as typed (see the module docstring), relative to ``today`` in the circle's zone."""
     raw = clean(text).lower().strip(_TRAILING.replace(".", "") + " ")
@@ -136,7 +115,7 @@ def parse_date(text: str, lang: str, today: date) -> date | None:
     for language in _languages(lang):
         if words in _RELATIVE.get(language, {}):
             return today + timedelta(days=_RELATIVE[language][words])
-    found = _relative_weekday(words, today)
+    found = _relativeweekday(words, today)
     if found is not None:
         return found
     parsed = dateparser.parse(
@@ -153,11 +132,11 @@ def parse_date(text: str, lang: str, today: date) -> date | None:
     return parsed.date() if parsed is not None else None
 
 
-def _relative_weekday(words: str, today: date) -> date | None:
+def _relativeweekday(words: str, today: date) -> date | None:
     """``tuesday``, ``next tuesday``, ``el próximo martes``, ``martes que viene``: the first such
     day after today; ``last tuesday``, ``el martes pasado``: the latest before today."""
     parts = words.split()
-    days = [(i, _weekday(p)) for i, p in enumerate(parts) if _weekday(p) is not None]
+    days = [(i, weekday(p)) for i, p in enumerate(parts) if weekday(p) is not None]
     if len(days) != 1:
         return None
     index, wanted = days[0]
@@ -288,12 +267,11 @@ def _choice(
 ) -> str:
     if word in opt.choices:
         return word
-    local = CHOICE_WORDS.get(ctx.lang, {}).get(word)
-    if local is None and (day := _weekday(word)) is not None:
-        local = WEEKDAYS["en"][day]
+    local = choice_word(word, ctx.lang)
     if local in opt.choices:
         assert local is not None
-        notes.append(Understood(opt.name, text, local))
+        if word not in CHOICE_WORDS.get(ctx.lang, {}):  # a short form, not the circle's own word
+            notes.append(Understood(opt.name, text, local))
         return local
     close = difflib.get_close_matches(word, opt.choices, n=1, cutoff=0.7)
     if close:

@@ -131,11 +131,9 @@ def zone_name(typed: str) -> str:
             zone=text,
             examples=", ".join(examples),
         )
+    cities = _cities()
     close = difflib.get_close_matches(key, list(zones), n=2, cutoff=0.75) or [
-        zones[zones_key]
-        for zones_key in (
-            _cities()[c].lower() for c in difflib.get_close_matches(city, list(_cities()), n=2, cutoff=0.75)
-        )
+        cities[c] for c in difflib.get_close_matches(city, list(cities), n=2, cutoff=0.75)
     ]
     if close:
         raise UserError(
