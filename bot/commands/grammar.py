@@ -569,7 +569,8 @@ def _date_word_fits(parts: list[str], word: str) -> bool:
         days = [p for p in have if re.sub(r"(st|nd|rd|th|º)$", "", p).isdigit()]
         if len(digits) == 4:
             return any(p in _MONTHS for p in have)
-        return not days and 1 <= int(digits) <= 31 and any(p in _MONTHS for p in have)
+        month_or_lead_in = any(p in _MONTHS for p in have) or all(p in _DATE_FILLERS for p in have)
+        return not days and 1 <= int(digits) <= 31 and month_or_lead_in
     return False
 
 
