@@ -515,11 +515,13 @@ class _Assigner:
         return " ".join(parts)
 
     def _refuse_bare_flag(self, tok: Token) -> None:
-        if tok.quoted:
-            return
+        """``anonymous``, ``anonymously`` or a quoted ``"anonymous":yes`` inside free text."""
         word = tok.text.lower().strip(".,;:!?")
         for opt in self.spec.options:
-            if opt.type is OptType.BOOL and word in (opt.name, opt.name + "ly"):
+            if opt.type is not OptType.BOOL:
+                continue
+            as_key = re.fullmatch(re.escape(opt.name) + r"\s*[:=]\s*\S*", word)
+            if as_key or (not tok.quoted and word in (opt.name, opt.name + "ly")):
                 raise UserError(
                     N_(
                         'To use {option}, write {option}:yes (or put your words in quotes: "…"). '
