@@ -13,9 +13,8 @@ from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, CommandSpec, Option, OptType, Registry, Who, command
 from bot.core import circles
 from bot.i18n import N_
-from storage.models import Membership
-
 from cogs.support import resource_lines
+from storage.models import Membership
 
 GROUPS = (
     (Who.ANYONE, N_("Anyone:")),
