@@ -45,7 +45,12 @@ def parser() -> argparse.ArgumentParser:
     con.add_argument("--config", help="path to config.toml")
     con.add_argument("--script", help="run the lines of FILE and print the transcript")
     con.add_argument("--now", help="start the console clock at this ISO instant (default: now)")
-    con.add_argument("--files", help="save files the bot sends (calendar, chart, export) here")
+    con.add_argument(
+        "--files",
+        default="circlekeeper-files",
+        help="save files the bot sends (calendar, chart, export) here "
+        "(default: ./circlekeeper-files)",
+    )
     mig = sub.add_parser("migrate", help="bring the database to the newest schema")
     mig.add_argument("--config", help="path to config.toml")
     doc = sub.add_parser("doctor", help="check configuration, database, tokens and permissions")
@@ -139,7 +144,7 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
             print(f"circlekeeper: script {args.script!r} not found", file=sys.stderr)
             return 2
         lines = path.read_text(encoding="utf-8").splitlines()
-    files = Path(args.files) if getattr(args, "files", None) else None
+    files = Path(getattr(args, "files", None) or "circlekeeper-files")
     return asyncio.run(_console(settings, lines, start, files))
 
 
@@ -188,15 +193,23 @@ async def _serve(settings: Settings) -> None:
 async def _console(
     settings: Settings, lines: list[str] | None, start: datetime | None, files: Path | None
 ) -> int:
+    from bot.core.console_world import WorldStore
     from bot.platforms.console.port import ConsolePort
-    from bot.platforms.console.session import ConsoleSession, interactive, stdout_writer
+    from bot.platforms.console.session import (
+        ConsoleSession,
+        interactive,
+        opening_line,
+        stdout_writer,
+    )
 
     clock = ManualClock(start)
     core = await start_core(settings, clock)
-    port = ConsolePort(stdout_writer, files_dir=files)
+    port = ConsolePort(stdout_writer, files_dir=files, store=WorldStore(core))
+    await port.load()
     core.ports["console"] = port
     attach(core)
     await materialise_all(core)
+    stdout_writer(opening_line(core.engine.url.render_as_string(hide_password=True)))
     session = ConsoleSession(core, build_router(core), port, clock, stdout_writer)
     try:
         if lines is not None:

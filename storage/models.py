@@ -369,6 +369,52 @@ class SlackRequestSeen(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ConsolePerson(Base):
+    """The console platform's own member list, as Discord has its server members. It plays the
+    chat platform, not the bot: forget-me leaves a person here as it leaves them on Discord."""
+
+    __tablename__ = "console_people"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ConsoleChannel(Base):
+    """A channel of the console platform, with who may do what in it and what is pinned."""
+
+    __tablename__ = "console_channels"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class ConsoleAccess(Base):
+    __tablename__ = "console_access"
+
+    channel: Mapped[str] = mapped_column(
+        ForeignKey("console_channels.channel", ondelete="CASCADE"), primary_key=True
+    )
+    person: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+
+
+class ConsolePin(Base):
+    __tablename__ = "console_pins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(
+        ForeignKey("console_channels.channel", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[str] = mapped_column(String(32))
+
+
+class ConsoleCounter(Base):
+    """The console's next message number, so a second run does not reuse ``m1``."""
+
+    __tablename__ = "console_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Circle, "created_by"),
     (Membership, "user_id"),

@@ -27,7 +27,7 @@ CASES = [
     ("ana", "/circle rules", "/circle rules needs one of: agree, edit, show"),
     ("lee", "/circle add", "/circle add needs member. Usage: /circle add @member"),
     ("lee", "/circle add @ana role:boss", "role: choose one of member, leader."),
-    ("lee", "/circle add @zed", 'I do not know who "@zed" is'),
+    ("lee", "/circle add @zed!", 'I do not know who "@zed!" is'),
     ("lee", '/circle add @ben circle:"No such"', 'There is no circle called "No such"'),
     ("ana", "/circle add @ben", "Only these people can run /circle add"),
     ("ana", "/circle list", "Only these people can run /circle list"),

@@ -230,7 +230,7 @@ TABLE: list[tuple[str, str, Ok | Refused]] = [
     # -- circles, people and broken characters ---------------------------------------------------
     ("lee", "add @ben circle:#999999999999999999999", Refused('There is no circle called "#99')),
     ("lee", "add @ben circle:#1", ok("Added @ben")),
-    ("lee", "add @zed", Refused('I do not know who "@zed" is')),
+    ("lee", "add @zed!", Refused('I do not know who "@zed!" is')),
     ("lee", "add @cara @dev", Refused('"@dev" does not fit here')),
     ("ana", "join Tuesday circle", Refused('circle:"Tuesday circle"')),
     ("ana", "consult hi \ud800", Refused("cannot be stored or sent")),

@@ -1,4 +1,10 @@
-"""The chat port in a terminal: prints what is posted, where, to whom, and what access changed."""
+"""The chat port in a terminal: prints what is posted, where, to whom, and what access changed.
+
+It is a faithful platform: any plain name is a person (the first mention prints
+``new person: lee``), and its world — people, channels, access, pins, message numbers — is kept
+in the database through ``bot.core.console_world`` when a store is given, so a second run
+continues where the first stopped. Changes are recorded as they happen and written by ``save``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.core.console_world import Change, WorldStore
 from bot.port import Access, Attachment, Button, Message
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
@@ -28,22 +35,57 @@ class ConsolePort:
         write: Callable[[str], None],
         people: list[str] | None = None,
         files_dir: Path | None = None,
+        store: WorldStore | None = None,
     ) -> None:
         self.write = write
         self.files_dir = files_dir
+        self.store = store
         self.people: set[str] = set(people or [])
         self.channels: dict[str, dict[str, Access]] = {}
         self.pins: dict[str, list[str]] = {}
         self.sent_keys: dict[str, str] = {}
         self.messages: dict[str, tuple[str, Message]] = {}
         self._next = 0
+        self._changes: list[Change] = []
+
+    async def load(self) -> None:
+        """Continue the world of earlier runs (people, channels, access, pins, numbering)."""
+        if self.store is None:
+            return
+        world = await self.store.load()
+        self.people |= world.people
+        for channel, levels in world.access.items():
+            self.channels[channel] = {p: Access(level) for p, level in levels.items()}
+        self.pins = {c: list(ids) for c, ids in world.pins.items()}
+        self._next = max(self._next, world.messages)
+
+    async def save(self) -> None:
+        """Write what changed since the last save (the console calls it after every line)."""
+        if self.store is not None and self._changes:
+            changes, self._changes = self._changes, []
+            await self.store.save(changes)
+
+    def _record(self, kind: str, *args: object) -> None:
+        if self.store is not None:
+            self._changes.append((kind, args))
 
     def _id(self) -> str:
         self._next += 1
+        self._record("messages", self._next)
         return f"m{self._next}"
 
-    def meet(self, name: str) -> None:
+    @staticmethod
+    def valid_name(name: str) -> bool:
+        return bool(_NAME.match(name))
+
+    def meet(self, name: str, *, announce: bool = True) -> None:
+        """Any plain name is a person; the first time one appears, the console says so."""
+        if name in self.people:
+            return
         self.people.add(name)
+        self._record("person", name)
+        if announce:
+            self.write(f"  [console] new person: {name}")
 
     def show(
         self,
@@ -80,20 +122,22 @@ class ConsolePort:
         while channel in self.channels:
             channel, suffix = f"#{name}-{suffix}", suffix + 1
         self.channels[channel] = {}
+        self._record("channel", channel)
         self.write(f"  [{channel}] private channel created")
         return channel
 
     async def remove_channel(self, workspace: str, channel: str) -> None:
         self.channels.pop(channel, None)
         self.pins.pop(channel, None)
+        self._record("unchannel", channel)
         self.write(f"  [{channel}] channel removed")
 
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
-        # A channel created in an earlier console run is known again by its ID.
         granted = self.channels.setdefault(channel, {})
         if granted.get(user, Access.NONE) == access:
             return
         granted[user] = access
+        self._record("access", channel, user, int(access))
         self.write(f"  [{channel}] access {user}: {access.name.lower()}")
 
     def _remember(self, key: str | None, where: str, message: Message) -> tuple[str, bool]:
@@ -132,6 +176,7 @@ class ConsolePort:
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         self.pins.setdefault(channel, []).append(message_id)
+        self._record("pin", channel, message_id)
         self.write(f"  [{channel}] pinned {message_id}")
 
     async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
@@ -143,7 +188,10 @@ class ConsolePort:
 
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         name = token.removeprefix("@").lower()
-        return name if _NAME.match(name) and name in self.people else None
+        if not _NAME.match(name):
+            return None
+        self.meet(name)
+        return name
 
     def mention(self, user: str) -> str:
         return f"@{user}"
