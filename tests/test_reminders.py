@@ -35,10 +35,11 @@ async def circle(
         yield h
 
 
-async def advance(h: Harness, step: str) -> list[str]:
-    """Move the clock and return what was delivered (one line per message, its first line)."""
+async def advance(h: Harness, step: str, directive: str = ":advance") -> list[str]:
+    """Move the clock and return what was delivered (one line per message, its first line).
+    ``:offline`` jumps as if the bot had been down; ``:advance`` runs everything on the way."""
     h.out.clear()
-    await h.console.line(f":advance {step}")
+    await h.console.line(f"{directive} {step}")
     return [line.strip() for line in h.out if "] " in line and "[clock]" not in line]
 
 
@@ -146,7 +147,7 @@ async def test_after_downtime_what_is_still_useful_is_sent_and_the_rest_skipped(
     async with circle(db_url, start, "day:tuesday time:19:00 timezone:Europe/London", "ana") as h:
         # The bot is down from Monday noon until 20 minutes before Tuesday's meeting: the
         # 24-hour and 1-hour reminders are both overdue; one honest reminder goes out.
-        sent = reminders(await advance(h, "1840m"))
+        sent = reminders(await advance(h, "1840m", ":offline"))
         assert sorted(sent) == [
             "[DM ana] Reminder: Tuesday circle meets Tue 2026-03-03 19:00 GMT "
             "(starts in 20 minutes).",
@@ -154,7 +155,7 @@ async def test_after_downtime_what_is_still_useful_is_sent_and_the_rest_skipped(
             "(starts in 20 minutes).",
         ]
         # Down again across the whole next reminder window and the meeting itself: nothing.
-        assert reminders(await advance(h, "8d")) == []
+        assert reminders(await advance(h, "8d", ":offline")) == []
         async with h.core.sessions() as s:
             rows = (await s.execute(select(Delivery).order_by(Delivery.due_at))).scalars().all()
         by_meeting: dict[str, list[str]] = {}

@@ -26,7 +26,8 @@ HELP = (
     "Lines: 'name: /circle …' acts once as that person (any plain name is a person); "
     "'/circle …' acts as the current person.\n"
     "Directives: ':as name' (change the current person), ':advance 2h' (move the clock, running "
-    "everything that falls due on the way), ':now', ':help', ':quit'. Try /circle help."
+    "everything that falls due on the way), ':offline 2h' (as if the bot had been down), ':now', "
+    "':help', ':quit'. Try /circle help."
 )
 MAX_STEPS = 10_000
 """``:advance`` stops walking after this many due times (a runaway retry cannot hang it)."""
@@ -101,13 +102,18 @@ class ConsoleSession:
             for name in rest.replace(",", " ").split():
                 if self.port.valid_name(name.lstrip("@").lower()):
                     self.port.meet(name.lstrip("@").lower())
-        elif word == ":advance" and rest:
+        elif word in (":advance", ":offline") and rest:
             try:
                 delta = parse_duration(rest)
             except ValueError as exc:
                 self.write(f"  ? {exc}")
                 return True
-            await self.advance(self.clock.now() + delta)
+            if word == ":advance":
+                await self.advance(self.clock.now() + delta)
+            else:  # the bot was down: the clock jumps, then it catches up once
+                self.clock.advance(delta)
+                self.write(f"  [clock] {self.clock.now():%Y-%m-%d %H:%M} UTC (back online)")
+                await self.core.tick()
         elif word == ":help":
             self.write("  " + HELP.replace("\n", "\n  "))
         elif word == ":now":
