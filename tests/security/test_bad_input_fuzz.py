@@ -17,7 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.commands.context import Invocation
 from bot.commands.grammar import parse
+from bot.commands.reply import Status
 from bot.commands.router import UNEXPECTED
 from bot.commands.spec import CircleUse, CommandSpec, OptType
 from bot.core.errors import UserError
@@ -81,9 +83,13 @@ async def _refused_quietly(h: Harness, who: str, line: str) -> str | None:
     """None when ``line`` was refused privately with nothing written or sent, else why not."""
     before = await snapshot(h)
     sent = len(h.port.messages)
-    reply = await h.run(who, "/circle " + line)
+    h.out.clear()
+    outcome = await h.router.run_text(Invocation("console", "console", who), "/circle " + line)
+    reply = outcome.reply
     if reply.text == UNEXPECTED or "Something went wrong" in reply.text:
         return f"crashed: {line!r}"
+    if outcome.status is not Status.REFUSED:
+        return f"not refused ({outcome.status}): {line!r}: {reply.text}"
     if not reply.private or h.out or len(h.port.messages) != sent:
         return f"sent something: {line!r}: {h.out}"
     if await snapshot(h) != before:
