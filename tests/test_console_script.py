@@ -45,7 +45,7 @@ def normalise(text: str, tmp_path: Path | None = None) -> str:
     return SEAL.sub("seal:<random>", text)
 
 
-@pytest.mark.parametrize("name", ["foundation", "meetings"])
+@pytest.mark.parametrize("name", ["foundation", "meetings", "language"])
 def test_transcript(tmp_path: Path, name: str) -> None:
     result = run_console(tmp_path, HERE / f"{name}.txt")
     assert result.returncode == 0, result.stderr
@@ -73,7 +73,7 @@ BUTTON = re.compile(r"\[button: .+? → /circle (.+)\]$")
 DISCORD_MENTION = "<@123456789012345678>"
 
 
-@pytest.mark.parametrize("name", ["foundation", "meetings"])
+@pytest.mark.parametrize("name", ["foundation", "meetings", "language"])
 def test_every_button_fits_a_discord_custom_id(name: str) -> None:
     """Discord keeps a button's command in its 100-character custom_id (with a prefix of up
     to 25 characters naming the server), so that buttons still work after a restart."""
