@@ -40,6 +40,8 @@ NO = {"no", "n", "false", "off", "0"}
 MAX_DAYS_AWAY = 3660
 """Dates further than about ten years from today are refused."""
 MAX_INT = 2_147_483_647
+MAX_DATE_LENGTH = 40
+"""Longer text is no date (and is not handed to dateparser)."""
 _TRAILING = ".,;!?"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^[\d\s./-]+$")
@@ -109,7 +111,7 @@ def parse_date(text: str, lang: str, today: date) -> date | None:
             return date(int(iso[1]), int(iso[2]), int(iso[3]))
         except ValueError:
             return None
-    if not raw or _NUMERIC.match(raw):
+    if not raw or _NUMERIC.match(raw) or len(raw) > MAX_DATE_LENGTH:
         return None
     words = " ".join(raw.replace(",", " ").split())
     for language in _languages(lang):

@@ -88,3 +88,28 @@ async def test_unclear_lines_are_refused_and_send_nothing(db_url: str, line: str
         assert await snapshot(h) == before
         reply = "\n".join(h.out)
         assert "(only you)" in reply and "Something went wrong" not in reply, reply
+
+
+async def test_on_slack_the_typed_line_is_anonymous_and_a_bare_flag_sends_nothing(
+    db_url: str,
+) -> None:
+    """The same attack through the real slack-bolt app against the fake Slack Web API."""
+    from tests.fakes.slack.world import SlackWorld
+
+    async with SlackWorld(db_url) as w:
+        org, lee, maya = w.person("olga", admin=True), w.person("lee"), w.person("maya")
+        ana = w.person("ana")
+        await w.circle(org, f'create "T circle" leader:{w.tag(lee)} mentor:{w.tag(maya)}')
+        await w.circle(lee, f'add {w.tag(ana)} circle:"T circle"')
+        before = len(w.fake.dms_to(maya))
+        refused = await w.circle(ana, 'consult I need help anonymously circle:"T circle"')
+        assert refused.ephemeral and "write anonymous:yes" in refused.text
+        assert len(w.fake.dms_to(maya)) == before
+        reply = await w.circle(ana, 'consult “I need help” anonymous:yes circle:"T circle"')
+        assert "without your name" in reply.text
+        await w.fake.wait_until(lambda: len(w.fake.dms_to(maya)) > before)
+        [dm] = w.fake.dms_to(maya)[before:]
+        text = dm.text or ""
+        assert "anonymous consult request from someone in T circle" in text
+        assert "I need help" in text.splitlines()  # the words alone, no options inside
+        assert ana not in text and "anonymous:yes" not in text
