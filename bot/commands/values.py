@@ -117,7 +117,7 @@ def parse_date(text: str, lang: str, today: date) -> date | None:
     for language in _languages(lang):
         if words in _RELATIVE.get(language, {}):
             return today + timedelta(days=_RELATIVE[language][words])
-    found = _relativeweekday(words, today)
+    found = _relative_weekday(words, today)
     if found is not None:
         return found
     parsed = dateparser.parse(
@@ -131,10 +131,31 @@ def parse_date(text: str, lang: str, today: date) -> date | None:
             "RETURN_AS_TIMEZONE_AWARE": False,
         },
     )
-    return parsed.date() if parsed is not None else None
+    if parsed is None:
+        return None
+    if re.search(r"\b\d{4}\b", words):
+        return parsed.date()
+    return _nearest_year(parsed.date(), today)
 
 
-def _relativeweekday(words: str, today: date) -> date | None:
+RECENT = timedelta(days=31)
+"""A day and month with no year that passed less than this long ago means that recent day."""
+
+
+def _nearest_year(day: date, today: date) -> date:
+    """``3 March`` with no year: the next 3 March from today, unless it was in the last month
+    (said on 4 March, for attendance, it was yesterday). 29 February: the next one."""
+    for year in range(today.year, today.year + 8):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:
+            continue
+        if candidate >= today - RECENT:
+            return candidate
+    return day
+
+
+def _relative_weekday(words: str, today: date) -> date | None:
     """``tuesday``, ``next tuesday``, ``el próximo martes``, ``martes que viene``: the first such
     day after today; ``last tuesday``, ``el martes pasado``: the latest before today."""
     parts = words.split()
