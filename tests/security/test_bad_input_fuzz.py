@@ -117,7 +117,10 @@ _WORDS = st.sampled_from(
 
 
 @settings(
-    max_examples=4000, deadline=timedelta(seconds=1), suppress_health_check=[HealthCheck.too_slow]
+    max_examples=4000,
+    deadline=timedelta(seconds=1),
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
 )
 @given(st.lists(st.one_of(_WORDS, _PIECES, st.text(max_size=12)), max_size=12))
 def test_parse_only_ever_refuses_with_a_message(parts: list[str]) -> None:
