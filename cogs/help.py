@@ -46,7 +46,7 @@ class HelpCog(Cog):
     )
     async def help(self, ctx: Context, topic: str | None) -> Reply:
         assert self.registry is not None, "set when the registry is built"
-        if topic and (topic == CRISIS_TOPIC or crisis(topic)):
+        if topic and (topic == CRISIS_TOPIC or crisis(topic) or crisis(f"help {topic}")):
             return Reply(self._crisis(ctx))
         if topic:
             return Reply(self._topic(ctx, topic.lower().removeprefix("/circle ").strip()))
