@@ -31,10 +31,18 @@ class Strict(BaseModel):
 
 
 def _valid_zone(value: str) -> str:
+    """An IANA name; not the server's ``localtime`` nor its ``right/`` and ``posix/`` variants."""
+    server_specific = value.lower() in (
+        "localtime",
+        "factory",
+        "posixrules",
+    ) or value.lower().startswith(("right/", "posix/"))
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder like Europe
         raise ValueError("must be an IANA time zone such as Europe/London") from exc
+    if server_specific:
+        raise ValueError("must be an IANA time zone such as Europe/London, not the server's own")
     return value
 
 

@@ -196,3 +196,13 @@ def test_hostile_values_through_the_router_are_refused_and_change_nothing(tmp_pa
     finally:
         loop.run_until_complete(harness.__aexit__(None, None, None))
         loop.close()
+
+
+@pytest.mark.parametrize("zone", ["Europe", "__pycache__", "x" * 300, "localtime", "right/UTC"])
+def test_the_configured_default_zone_is_checked_the_same_way(zone: str) -> None:
+    from pydantic import ValidationError
+
+    from bot.config import FileSettings
+
+    with pytest.raises(ValidationError, match="IANA time zone"):
+        FileSettings.model_validate({"circles": {"timezone": zone}})
