@@ -108,3 +108,42 @@ def test_advance_runs_every_delivery_that_falls_due_on_the_way_in_time_order(
     places = [walked.index(x) for x in order]
     assert places == sorted(places), walked
     assert walked.rstrip().endswith("[clock] 2026-03-03 19:00 UTC")
+
+
+async def test_the_world_store_round_trips_on_each_database(db_url: str) -> None:
+    """People, channels, access (including a revocation), pins and numbering survive a restart,
+    on SQLite and PostgreSQL alike."""
+    from datetime import UTC, datetime
+
+    from bot.core.console_world import WorldStore
+    from bot.platforms.console.port import ConsolePort
+    from bot.port import Access, Message
+    from tests.harness import Harness
+
+    async with Harness(db_url, datetime(2026, 3, 2, 17, 0, tzinfo=UTC)) as h:
+        out: list[str] = []
+        first = ConsolePort(out.append, store=WorldStore(h.core))
+        await first.load()
+        channel = await first.create_private_channel("console", "circle-x", "")
+        first.meet("lee")
+        await first.set_access("console", channel, "lee", Access.MANAGE)
+        await first.set_access("console", channel, "ana", Access.POST)
+        await first.set_access("console", channel, "ana", Access.NONE)
+        mid = await first.post("console", channel, Message("hello"))
+        await first.pin("console", channel, mid)
+        await first.save()
+
+        again = ConsolePort(out.append, store=WorldStore(h.core))
+        await again.load()
+        assert "lee" in again.people
+        assert again.channels == {channel: {"lee": Access.MANAGE}}
+        assert again.pins == {channel: [mid]}
+        assert await again.post("console", channel, Message("next")) == "m2"
+        out.clear()
+        await again.set_access("console", channel, "lee", Access.NONE)
+        assert out == [f"  [{channel}] access lee: none"]  # a revocation is shown
+        await again.remove_channel("console", channel)
+        await again.save()
+        third = ConsolePort(out.append, store=WorldStore(h.core))
+        await third.load()
+        assert third.channels == {} and third.pins == {}
