@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.commands.spec import CommandSpec, Option, OptType, Registry
-from bot.commands.words import choice_word
+from bot.commands.synonyms import choice_word
 from bot.core.errors import UserError
 from bot.i18n import N_
 

@@ -28,7 +28,7 @@ from babel.dates import format_date
 from bot.commands.context import Context
 from bot.commands.grammar import check_storable
 from bot.commands.spec import CommandSpec, Option, OptType
-from bot.commands.words import CHOICE_WORDS, choice_word, weekday
+from bot.commands.synonyms import CHOICE_WORDS, choice_word, weekday
 from bot.core import schedules
 from bot.core.errors import UserError
 from bot.i18n import N_

@@ -1,6 +1,10 @@
 """Words people use for the English choice words commands declare: weekdays in every language
 and short forms (``tue``, ``martes``), ``sí`` for yes. Shared by the grammar (which word fits
-which option) and value conversion (what it means)."""
+which option) and value conversion (what it means).
+
+Issue 12 brings catalog-based typed words (``bot/commands/words.py``, ``word:VALUE`` msgids);
+once it lands, ``choice_word`` can defer to ``words.canonical`` and keep only the short forms
+and weekday names that date parsing needs."""
 
 from __future__ import annotations
 
