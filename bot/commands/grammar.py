@@ -32,6 +32,8 @@ _KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,40})\s*([:=])(.*)$", re.DOTALL)
 _PERSON_OPTS = (OptType.USER, OptType.USERS)
 _TEXTLIKE = (OptType.TEXT, OptType.WORD, OptType.ZONE, OptType.CIRCLE)  # quotes may hold spaces
 CRISIS_TOPIC = "crisis"
+ECHO = 40
+"""How much of a typed word an error message quotes back."""
 
 # Option names people reach for, as suggestions only (never accepted silently).
 _ALIASES = {
@@ -217,10 +219,10 @@ def _match(words: list[str], registry: Registry) -> tuple[CommandSpec, int]:
         if spec is not None and len(lowered) >= length:
             return spec, length
     groups = registry.groups()
-    first = lowered[0]
+    first = lowered[0][:ECHO]
     if first in groups:
         subs = [s.path[1] for s in groups[first] if len(s.path) > 1]
-        second = lowered[1] if len(lowered) > 1 else ""
+        second = lowered[1][:ECHO] if len(lowered) > 1 else ""
         close = difflib.get_close_matches(second, subs, n=2, cutoff=0.6) if second else []
         if close:
             raise UserError(
@@ -350,7 +352,7 @@ class _Assigner:
         )
 
     def needs_quotes(self, name: str, words: list[str]) -> UserError:
-        shown = " ".join(words)
+        shown = " ".join(words)[: ECHO * 3]
         form = f'{name}:"{shown}"' if name else f'"{shown}"'
         return UserError(
             N_(
@@ -368,7 +370,7 @@ class _Assigner:
     def too_many(self, token: str) -> UserError:
         return UserError(
             N_('"{token}" does not fit here. Usage: {usage} For example: {example}'),
-            token=token,
+            token=token[:ECHO],
             **self._usage(),
         )
 
