@@ -26,6 +26,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "mentor ack": ("mentor ack 3", "mentor ack id:3"),
     "mentor chart": ("mentor chart", 'mentor chart circle:"Tuesday circle"'),
     "mentor invite": ("mentor invite", "mentor invite hours:48"),
+    "mentor reply": (
+        'mentor reply 3 "Thank you for writing. I am here; shall we talk on Thursday?"',
+        'mentor reply id:3 message:"I read your message and I will be at the next meeting."',
+    ),
     "mentor stage": (
         "mentor stage advance",
         'mentor stage plan stage:observing planned:2026-06-01 reason:"the circle is ready"',
