@@ -23,6 +23,23 @@ class Access(IntEnum):
     MANAGE = 3  # leaders: also manage messages and pins
 
 
+Style = Literal["primary", "secondary", "success", "danger"]
+"""What a button does, in the words platforms style by: ``primary`` the expected answer,
+``success`` a yes that adds or confirms, ``danger`` something that removes or cannot be undone.
+Platforms without a style (Slack has no green) fall back to the nearest one."""
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """Asked before a destructive button runs (Slack: a confirm dialog; Discord: a private
+    "are you sure" with the real button)."""
+
+    title: str
+    text: str
+    yes: str
+    no: str
+
+
 @dataclass(frozen=True)
 class Button:
     """A button that, when pressed, runs ``command`` (grammar text, no ``/circle``) as the presser.
@@ -32,7 +49,8 @@ class Button:
 
     label: str
     command: str
-    style: Literal["primary", "secondary", "danger"] = "secondary"
+    style: Style = "secondary"
+    confirm: Confirm | None = None
 
 
 @dataclass(frozen=True)
@@ -40,13 +58,75 @@ class Attachment:
     filename: str
     data: bytes
     mime: str
+    alt: str = ""
+    """What the file shows, in words, for screen readers (images: required in spirit)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One labelled fact of a structured message (When, Where, Coming…)."""
+
+    label: str
+    value: str
+    inline: bool = True
 
 
 @dataclass(frozen=True)
 class Message:
+    """A message. ``text`` is always the complete plain version (console, notifications,
+    screen readers); ``title``/``body``/``fields``/``footer`` are the same content as structure,
+    which Discord shows as an embed and Slack as Block Kit. Build structured ones with ``card``."""
+
     text: str
     buttons: tuple[Button, ...] = ()
     file: Attachment | None = None
+    title: str = ""
+    body: str = ""
+    fields: tuple[Field, ...] = ()
+    footer: str = ""
+    summary: str = ""
+    """The one line a notification shows (default: the title)."""
+
+    @property
+    def structured(self) -> bool:
+        return bool(self.title or self.fields)
+
+    @property
+    def headline(self) -> str:
+        return self.summary or self.title or (self.text.splitlines() or [""])[0]
+
+
+def card(
+    title: str,
+    body: str = "",
+    fields: tuple[Field, ...] = (),
+    footer: str = "",
+    *,
+    buttons: tuple[Button, ...] = (),
+    file: Attachment | None = None,
+    summary: str = "",
+) -> Message:
+    """A structured message whose ``text`` says everything the structure says, in order."""
+    lines = [summary or title]
+    if summary and title and title != summary:
+        lines.append(title)
+    if body:
+        lines.append(body)
+    lines += [f"{f.label}: {f.value}" for f in fields]
+    if file is not None and file.alt:
+        lines.append(file.alt)
+    if footer:
+        lines.append(footer)
+    return Message(
+        "\n".join(line for line in lines if line),
+        buttons,
+        file,
+        title=title,
+        body=body,
+        fields=fields,
+        footer=footer,
+        summary=summary,
+    )
 
 
 @dataclass(frozen=True)
@@ -139,6 +219,13 @@ class ChatPort(Protocol):
         platform that can look for an earlier copy carrying ``key`` should look first. Closed
         DMs raise ``PlatformError`` of kind ``DM_CLOSED``; what to do then is the core's rule
         (``bot.core.notices``)."""
+
+    async def edit(self, workspace: str, channel: str, message_id: str, message: Message) -> None:
+        """Replace a message the bot posted in a channel, in place (a live message: RSVP
+        counts, the talking piece); its buttons are replaced too."""
+
+    async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
+        """``edit`` for a message the bot sent this person directly."""
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         """Pin a message in a channel."""

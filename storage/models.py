@@ -343,6 +343,8 @@ class CircleSession(Base):
     round: Mapped[int] = mapped_column(Integer, default=1)
     position: Mapped[int] = mapped_column(Integer, default=0)
     turn_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    """The talking-piece message, edited in place as the piece moves (a live message)."""
 
 
 class SessionSeat(Base):

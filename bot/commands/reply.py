@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.port import Attachment, Button, ErrorKind, Form
+from bot.port import Attachment, Button, ErrorKind, Form, Message
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     file: Attachment | None = None
     form: Form | None = None
+    card: Message | None = None
+    """The same reply as a structured message (embed / Block Kit); ``text`` stays complete."""
 
 
 class Status(StrEnum):

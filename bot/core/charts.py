@@ -1,5 +1,9 @@
 """The attendance chart: people present per meeting over time, with the stages as labelled bands.
 
+A meeting that was skipped on purpose and a meeting that passed with no attendance recorded are
+different facts and look different: a cross marked "skipped" versus a hollow circle marked "no
+record", each also named in the legend and counted in ``alt_text``.
+
 Rendered headless (matplotlib's Agg canvas, no pyplot, so it is safe off the event loop) to a PNG
 of ``WIDTH`` × ``HEIGHT`` pixels. Nothing is said by colour alone: each band carries its stage's
 name as text, bars and the expected line differ in shape, and the legend names both.
@@ -11,7 +15,7 @@ import asyncio
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import mentoring
+from bot.core import mentoring, schedules
 from bot.core.health import meetings_of
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
@@ -35,6 +39,15 @@ _SHADES = {
     Stage.ON_CALL: ("0.94", ".."),
     Stage.GRADUATED: ("0.98", ""),
 }
+
+
+STAGE_LABELS = {
+    Stage.FACILITATING: N_("facilitating"),
+    Stage.OBSERVING: N_("observing"),
+    Stage.ON_CALL: N_("on call"),
+    Stage.GRADUATED: N_("graduated"),
+}
+"""Stages in words on the chart ("on call", never the stored ``on_call``)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,10 @@ class ChartData:
     bands: list[Band]
     start: datetime
     end: datetime
+    skipped: list[datetime] = field(default_factory=list)
+    """Scheduled meetings that were skipped on purpose."""
+    unrecorded: list[datetime] = field(default_factory=list)
+    """Scheduled meetings that have started but have no attendance record."""
 
 
 async def chart_data(s: AsyncSession, circle: Circle, now: datetime) -> ChartData:
@@ -74,8 +91,43 @@ async def chart_data(s: AsyncSession, circle: Circle, now: datetime) -> ChartDat
         bands.append(Band(Stage(p.stage), p.started_at, end))
     start = min([circle.created_at, *(p.when for p in points), *(b.start for b in bands)])
     end = max([now, *(p.when for p in points)])
+    skipped: list[datetime] = []
+    unrecorded: list[datetime] = []
+    loaded = await schedules.load(s, circle.id)
+    if loaded is not None:
+        held = {m.occurrence for m in meetings}
+        for occ in schedules.occurrences(
+            loaded.rule, loaded.exceptions, start, now, include_skipped=True
+        ):
+            if occ.skipped:
+                skipped.append(occ.key)
+            elif occ.key not in held and occ.start <= now:
+                unrecorded.append(occ.start)
+    start = min([start, *skipped, *unrecorded])
     title = translate(N_("{circle}: attendance per meeting"), circle.language, circle=circle.name)
-    return ChartData(title, points, bands, start, end)
+    return ChartData(title, points, bands, start, end, skipped, unrecorded)
+
+
+def alt_text(data: ChartData, lang: str) -> str:
+    """The chart in words, for screen readers: what it shows and its figures."""
+    held = len(data.points)
+    present = sum(p.present for p in data.points)
+    expected = sum(p.expected for p in data.points)
+    rate = f"{round(100 * present / expected)}%" if expected else "-"
+    stages = ", ".join(translate(STAGE_LABELS[b.stage], lang) for b in data.bands) or "-"
+    return translate(
+        N_(
+            "Bar chart of people present per meeting. {held} meetings recorded "
+            "(attendance {rate} of those expected), {skipped} skipped, {unrecorded} with no "
+            "record. Stages: {stages}."
+        ),
+        lang,
+        held=held,
+        rate=rate,
+        skipped=len(data.skipped),
+        unrecorded=len(data.unrecorded),
+        stages=stages,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,7 +161,7 @@ def render(data: ChartData, lang: str = "en") -> bytes:
         ax.text(
             x0 + (x1 - x0) / 2,
             ymax * 0.97,
-            translate(band.stage.value, lang),
+            translate(STAGE_LABELS[band.stage], lang),
             ha="center",
             va="top",
             fontsize=9,
@@ -136,8 +188,33 @@ def render(data: ChartData, lang: str = "en") -> bytes:
             label=translate(N_("expected"), lang),
             zorder=4,
         )
+    if data.skipped:
+        ax.plot(
+            [date2num(w) for w in data.skipped],
+            [0.15] * len(data.skipped),
+            linestyle="none",
+            marker="x",
+            markersize=9,
+            markeredgewidth=2,
+            color="black",
+            label=translate(N_("skipped"), lang),
+            zorder=4,
+        )
+    if data.unrecorded:
+        ax.plot(
+            [date2num(w) for w in data.unrecorded],
+            [0.15] * len(data.unrecorded),
+            linestyle="none",
+            marker="o",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgecolor="black",
+            label=translate(N_("no record"), lang),
+            zorder=4,
+        )
+    if data.points or data.skipped or data.unrecorded:
         ax.legend(loc="upper left", bbox_to_anchor=(0, 0.9), fontsize=9, framealpha=1)
-    else:
+    if not data.points:
         ax.text(
             date2num(lo + (hi - lo) / 2),
             ymax / 2,

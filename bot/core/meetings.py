@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Modules only, never ``from bot.core.schedules import …``: schedules imports this module too.
-from bot.core import schedules
+from bot.core import reminders, schedules
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import N_
@@ -188,6 +188,7 @@ async def rsvp(sc: Scope, circle: Circle, going: bool, day: date | None) -> Answ
             when=sc.port.format_time(occ.start, loaded.rule.zone),
         )
     await _store_rsvp(sc.session, circle, occ, sc.actor, going, sc.now())
+    await reminders.refresh(sc, loaded, circle, occ)  # the live reminder shows the new count
     return Answered(occ, loaded.rule.zone, going, await roster(sc.session, circle, occ))
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -39,7 +39,7 @@ from bot.core.ledger import Job
 from bot.core.runtime import Core
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
-from bot.port import Button, ChatPort, ErrorKind, Message, PlatformError
+from bot.port import Button, ChatPort, ErrorKind, Field, Message, PlatformError, card
 from storage import repos
 from storage.models import (
     Circle,
@@ -341,7 +341,7 @@ def local_date(occ: schedules.Occurrence, loaded: schedules.Loaded) -> date:
 def rsvp_buttons(circle: Circle, day: date, lang: str) -> tuple[Button, ...]:
     where = f"date:{day.isoformat()} circle:#{circle.id}"
     return (
-        Button(translate(N_("Yes, I will come"), lang), f"rsvp yes {where}", "primary"),
+        Button(translate(N_("Yes, I will come"), lang), f"rsvp yes {where}", "success"),
         Button(translate(N_("No, not this time"), lang), f"rsvp no {where}"),
     )
 
@@ -352,34 +352,81 @@ def reminder_message(
     loaded: schedules.Loaded,
     occ: schedules.Occurrence,
     now: datetime,
+    answers: Mapping[str, bool] | None = None,
 ) -> Message:
+    """The reminder as a card: when, where, who is coming (live: edited as people answer,
+    see ``refresh``); its ``text`` says all of it for screen readers and the console."""
     lang, zone = circle.language, loaded.rule.zone
-    lines = [
-        translate(
-            N_("Reminder: {circle} meets {when} (starts in {left})."),
-            lang,
-            circle=circle.name,
-            when=port.format_time(occ.start, zone),
-            left=time_left(occ.start - now, lang),
-        )
-    ]
+    answers = answers or {}
+    summary = translate(
+        N_("Reminder: {circle} meets {when} (starts in {left})."),
+        lang,
+        circle=circle.name,
+        when=port.format_time(occ.start, zone),
+        left=time_left(occ.start - now, lang),
+    )
+    fields = [Field(translate(N_("When"), lang), port.format_time(occ.start, zone))]
     if occ.moved:
-        lines.append(
-            translate(
-                N_("This meeting was moved from {original}."),
-                lang,
-                original=port.format_time(occ.key, zone),
+        fields.append(
+            Field(
+                translate(N_("Moved"), lang),
+                translate(
+                    N_("This meeting was moved from {original}."),
+                    lang,
+                    original=port.format_time(occ.key, zone),
+                ),
+                inline=False,
             )
         )
     if loaded.rule.location:
-        lines.append(translate(N_("Where: {where}"), lang, where=loaded.rule.location))
-    lines.append(
-        translate(
-            N_("Will you come? Press a button below, or type /circle rsvp yes or /circle rsvp no."),
-            lang,
+        fields.append(Field(translate(N_("Where"), lang), loaded.rule.location))
+    going = sorted(u for u, yes in answers.items() if yes)
+    fields.append(
+        Field(
+            translate(N_("Coming ({n})"), lang, n=len(going)),
+            ", ".join(port.mention(u) for u in going) or translate(N_("Nobody yet"), lang),
+            inline=False,
         )
     )
-    return Message("\n".join(lines), rsvp_buttons(circle, local_date(occ, loaded), lang))
+    not_going = sum(1 for yes in answers.values() if not yes)
+    if not_going:
+        fields.append(Field(translate(N_("Not this time"), lang), str(not_going)))
+    return card(
+        translate(N_("Meeting of {circle}"), lang, circle=circle.name),
+        fields=tuple(fields),
+        footer=translate(
+            N_("Will you come? Press a button below, or type /circle rsvp yes or /circle rsvp no."),
+            lang,
+        ),
+        buttons=rsvp_buttons(circle, local_date(occ, loaded), lang),
+        summary=summary,
+    )
+
+
+async def refresh(
+    sc: Scope, loaded: schedules.Loaded, circle: Circle, occ: schedules.Occurrence
+) -> int:
+    """After an RSVP: the meeting's reminders already sent (the newest in the channel and in
+    each DM) are edited in place with the new counts, instead of posting again. Each keeps the
+    "starts in" it said when it went out. A refused edit is logged and passed over: the RSVP
+    itself stands. Returns how many messages were edited."""
+    sent = await repos.deliveries.latest_sent(sc.session, circle.id, occ.key, REMINDER)
+    if not sent:
+        return 0
+    answers = await repos.meetings.answers(sc.session, circle.id, occ.key)
+    edited = 0
+    for receipt in sent:
+        message = reminder_message(sc.port, circle, loaded, occ, receipt.sent_at, answers)
+        try:
+            if receipt.recipient.startswith("channel:"):
+                channel = receipt.recipient.partition(":")[2]
+                await sc.port.edit(sc.workspace, channel, receipt.message_id, message)
+            else:
+                await sc.port.edit_dm(sc.workspace, receipt.recipient, receipt.message_id, message)
+            edited += 1
+        except PlatformError as err:
+            log.info("reminder not edited circle=%s code=%s", circle.id, err.code)
+    return edited
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -438,8 +485,9 @@ async def send_reminder(job: Job) -> DeliveryStatus:
         if await _later_reminder_due(s, d, now):
             return DeliveryStatus.SKIPPED  # a later reminder of the same meeting says it better
         who = await audience(s, circle)
+        answers = await repos.meetings.answers(s, circle.id, occ.key)
     port = job.core.port(circle.platform)
-    message = reminder_message(port, circle, loaded, occ, now)
+    message = reminder_message(port, circle, loaded, occ, now, answers)
     workspace = circle.workspace_id
     if who.channel and circle.channel_id is not None:
         channel = circle.channel_id

@@ -7,6 +7,7 @@ The per-turn timer is a ledger delivery, so a restart does not lose it.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from bot.core.errors import UserError
 from bot.core.schedules import Occurrence
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
-from bot.port import Button, Message
+from bot.port import Button, Confirm, Field, Message, PlatformError, card
 from storage import repos
 from storage.models import (
     Circle,
@@ -26,6 +27,9 @@ from storage.models import (
     Role,
     SessionSeat,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 def _t(circle: Circle, message: str, **values: object) -> str:
@@ -107,21 +111,18 @@ async def advance(
             N_("Only the person holding the talking piece, or a leader, can move it on.")
         )
     await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.SESSION_TIMER)
+    note = ""
     if passing and holder:
-        await _say(sc, circle, N_("{person} passes."), person=sc.port.mention(holder))
+        note = _t(circle, N_("{person} passes."), person=sc.port.mention(holder))
     run.position += 1
     if run.position >= len(order):
         if run.round >= run.rounds:
-            await _say(
-                sc,
-                circle,
-                N_("That was the last turn. A leader closes the circle with /circle session end."),
-            )
             run.position = len(order)
+            await _show_piece(sc, circle, run, order, note=note)
             return None
         run.round, run.position = run.round + 1, 0
     run.turn_started_at = sc.now()
-    await _turn(sc, circle, run, order)
+    await _turn(sc, circle, run, order, note=note)
     return order[run.position]
 
 
@@ -137,6 +138,7 @@ async def end(sc: Scope, circle: Circle) -> int:
         sc.session, circle, occurrence, order, sc.now(), run.run_by_role
     )
     meeting.run_by_role = run.run_by_role
+    await _show_piece(sc, circle, run, order, ended=True)
     await sc.session.delete(run)
     await _say(
         sc,
@@ -164,25 +166,11 @@ async def _occurrence(s: AsyncSession, circle: Circle, started: datetime) -> Occ
     return Occurrence(started, started, local)
 
 
-async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str]) -> None:
+async def _turn(
+    sc: Scope, circle: Circle, run: CircleSession, order: list[str], *, note: str = ""
+) -> None:
     holder = order[run.position]
-    buttons = (
-        Button(_t(circle, N_("Done")), f"session next circle:#{circle.id}", "primary"),
-        Button(_t(circle, N_("Pass")), f"session pass circle:#{circle.id}"),
-    )
-    await _say(
-        sc,
-        circle,
-        N_(
-            "Round {round} of {rounds}: the talking piece is with {person} (about {minutes} "
-            "minutes). When you are done, press Done; you can also pass."
-        ),
-        round=run.round,
-        rounds=run.rounds,
-        person=sc.port.mention(holder),
-        minutes=run.minutes,
-        buttons=buttons,
-    )
+    await _show_piece(sc, circle, run, order, note=note)
     await ledger.enqueue(
         sc.session,
         circle.id,
@@ -191,6 +179,102 @@ async def _turn(sc: Scope, circle: Circle, run: CircleSession, order: list[str])
         run.turn_started_at + timedelta(minutes=run.minutes),
         target_id=holder,
     )
+
+
+def piece_message(
+    sc: Scope,
+    circle: Circle,
+    run: CircleSession,
+    order: list[str],
+    *,
+    ended: bool = False,
+    note: str = "",
+) -> Message:
+    """The talking piece as one card: the round, who speaks, who is next, and the buttons
+    (Done, Pass, and End session, which asks first). Edited in place as the piece moves."""
+    lang = circle.language
+    end = Button(
+        _t(circle, N_("End session")),
+        f"session end circle:#{circle.id}",
+        "danger",
+        Confirm(
+            _t(circle, N_("End the session?")),
+            _t(circle, N_("This rings the closing bell and records who took part.")),
+            _t(circle, N_("End session")),
+            _t(circle, N_("Keep going")),
+        ),
+    )
+    title = _t(circle, N_("Talking piece"))
+    if ended:
+        return card(title, _t(circle, N_("The circle is closed.")))
+    if run.position >= len(order):
+        last = _t(
+            circle,
+            N_("That was the last turn. A leader closes the circle with /circle session end."),
+        )
+        return card(title, "\n".join(x for x in (note, last) if x), buttons=(end,))
+    holder = order[run.position]
+    following = order[run.position + 1] if run.position + 1 < len(order) else None
+    if following is None and run.round < run.rounds:
+        following = order[0]
+    fields = [
+        Field(
+            _t(circle, N_("Round")),
+            translate(N_("{round} of {rounds}"), lang, round=run.round, rounds=run.rounds),
+        ),
+        Field(_t(circle, N_("Speaking")), sc.port.mention(holder)),
+    ]
+    if following is not None:
+        fields.append(Field(_t(circle, N_("Up next")), sc.port.mention(following)))
+    return card(
+        title,
+        note,
+        fields=tuple(fields),
+        footer=_t(
+            circle, N_("One person speaks at a time while everyone listens; anyone can pass.")
+        ),
+        buttons=(
+            Button(_t(circle, N_("Done")), f"session next circle:#{circle.id}", "success"),
+            Button(_t(circle, N_("Pass")), f"session pass circle:#{circle.id}"),
+            end,
+        ),
+        summary=_t(
+            circle,
+            N_(
+                "Round {round} of {rounds}: the talking piece is with {person} (about {minutes} "
+                "minutes). When you are done, press Done; you can also pass."
+            ),
+            round=run.round,
+            rounds=run.rounds,
+            person=sc.port.mention(holder),
+            minutes=run.minutes,
+        ),
+    )
+
+
+async def _show_piece(
+    sc: Scope,
+    circle: Circle,
+    run: CircleSession,
+    order: list[str],
+    *,
+    ended: bool = False,
+    note: str = "",
+) -> None:
+    """One live talking-piece message per session: posted once, then edited; posted anew
+    only when the edit is refused (the message was deleted)."""
+    if not circle.channel_id:
+        return
+    message = piece_message(sc, circle, run, order, ended=ended, note=note)
+    if run.message_id is not None:
+        try:
+            await sc.port.edit(sc.workspace, circle.channel_id, run.message_id, message)
+            return
+        except PlatformError as err:
+            log.info("talking piece not edited circle=%s code=%s", circle.id, err.code)
+            if ended:
+                return
+    run.message_id = await sc.port.post(sc.workspace, circle.channel_id, message)
 
 
 async def _say(

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Circle, Delivery, DeliveryStatus, Schedule
+from storage.models import Circle, Delivery, DeliveryReceipt, DeliveryStatus, Schedule
 
 
 @dataclass(frozen=True)
@@ -165,3 +165,34 @@ async def due_siblings(s: AsyncSession, d: Delivery, prefix: str, now: datetime)
         Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENT]),
     )
     return list((await s.execute(stmt)).scalars())
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message a delivery left somewhere: a channel (``channel:<id>``) or a person."""
+
+    recipient: str
+    message_id: str
+    sent_at: datetime
+
+
+async def latest_sent(
+    s: AsyncSession, circle_id: int, occurrence: datetime, prefix: str
+) -> list[Sent]:
+    """Per recipient, the newest message the ``prefix`` deliveries of one occurrence left (the
+    live message to edit when its content changes)."""
+    stmt = (
+        select(DeliveryReceipt.recipient, DeliveryReceipt.message_id, DeliveryReceipt.sent_at)
+        .join(Delivery, Delivery.id == DeliveryReceipt.delivery_id)
+        .where(
+            Delivery.circle_id == circle_id,
+            Delivery.occurrence == occurrence,
+            Delivery.kind.startswith(prefix + ":"),
+            DeliveryReceipt.message_id.is_not(None),
+        )
+        .order_by(DeliveryReceipt.sent_at, DeliveryReceipt.id)
+    )
+    newest: dict[str, Sent] = {}
+    for recipient, message_id, sent_at in (await s.execute(stmt)).all():
+        newest[recipient] = Sent(recipient, str(message_id), sent_at)
+    return list(newest.values())

@@ -183,6 +183,12 @@ class SinkPort:
     async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
         raise Unsupported("delete_message")
 
+    async def edit(self, workspace: str, channel: str, message_id: str, message: Message) -> None:
+        raise Unsupported("edit")
+
+    async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
+        raise Unsupported("edit")
+
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         return token.removeprefix("@") or None
 

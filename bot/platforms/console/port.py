@@ -174,6 +174,17 @@ class ConsolePort:
             self._show(f"DM {user}", message)
         return mid
 
+    async def edit(self, workspace: str, channel: str, message_id: str, message: Message) -> None:
+        """A terminal cannot change what it printed: the new version is printed, marked."""
+        where, _ = self.messages.get(message_id, (channel, message))
+        self.messages[message_id] = (where, message)
+        self._show(f"{where} {message_id} edited", message)
+
+    async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
+        where, _ = self.messages.get(message_id, (f"DM {user}", message))
+        self.messages[message_id] = (where, message)
+        self._show(f"{where} {message_id} edited", message)
+
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         self.pins.setdefault(channel, []).append(message_id)
         self._record("pin", channel, message_id)

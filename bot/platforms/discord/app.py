@@ -37,13 +37,14 @@ from bot.platforms.discord.commands import CommandMap
 from bot.platforms.discord.port import CURRENT, DiscordPort, InteractionScope
 from bot.platforms.discord.render import (
     decode,
+    embed_for,
     file_for,
     modal_for,
     modal_values,
     split_text,
     view_for,
 )
-from bot.port import PlatformError
+from bot.port import Button, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ FAILED = N_(
     "keeps happening, tell an organizer."
 )
 GUILD_ONLY = N_("Use this in the server where your circle meets.")
+CONFIRM_ASK = N_(
+    "Do you really want this: {label}? Press the button to go ahead; to stop, do nothing."
+)
 FORM_TOO_LATE = N_("Opening the form took too long. Run the command again.")
 
 
@@ -367,6 +371,9 @@ class DiscordAdapter:
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         decoded = decode(custom_id)
+        if decoded is not None and decoded.kind == "confirm":
+            await self._confirm(interaction, custom_id, decoded.command, decoded.workspace)
+            return
         if decoded is None or decoded.kind != "button":
             await self._fallback(interaction, STALE_BUTTON)
             return
@@ -383,6 +390,29 @@ class DiscordAdapter:
         log.info("discord button id=%s", interaction.id)
         text = "/circle " + decoded.command
         await self._run(interaction, lambda: self.router.run_text(inv, text))
+
+    async def _confirm(
+        self,
+        interaction: discord.Interaction[Any],
+        custom_id: str,
+        command: str,
+        workspace: str | None,
+    ) -> None:
+        """Discord has no confirm dialog: a destructive button first asks, privately, with the
+        real (red) button; nothing runs until that one is pressed."""
+        label = command
+        message = interaction.message
+        if message is not None:
+            for row in message.components:
+                for item in getattr(row, "children", []):
+                    if getattr(item, "custom_id", None) == custom_id and item.label:
+                        label = str(item.label)
+        log.info("discord confirm asked id=%s", interaction.id)
+        # In a DM the confirming button carries the guild the first one named.
+        view = view_for((Button(label, command, "danger"),), workspace=workspace)
+        text = translate(CONFIRM_ASK, self._lang(), label=label)
+        kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+        await interaction.response.send_message(text, ephemeral=True, **kwargs)
 
     async def _on_form(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -471,17 +501,20 @@ class DiscordAdapter:
             if modal is not None and not deferred and not interaction.response.is_done():
                 await interaction.response.send_modal(modal)
                 return
-        pieces = split_text(reply.text)
+        rich = embed_for(reply.card) if reply.card is not None else None
+        pieces = [reply.card.headline] if reply.card and rich else split_text(reply.text)
         ephemeral = reply.private
         none = discord.AllowedMentions.none()
 
         def extras(last: bool) -> dict[str, Any]:
             out: dict[str, Any] = {}
             if last:
+                if rich is not None:
+                    out["embed"] = rich
                 view = view_for(reply.buttons)
                 if view is not None:
                     out["view"] = view
-                file = file_for(reply.file)
+                file = file_for(reply.card.file if reply.card and reply.card.file else reply.file)
                 if file is not None:
                     out["file"] = file
             return out
@@ -496,6 +529,8 @@ class DiscordAdapter:
             edit: dict[str, Any] = {"content": pieces[0], "allowed_mentions": none}
             if "view" in first_extras:
                 edit["view"] = first_extras["view"]
+            if "embed" in first_extras:
+                edit["embed"] = first_extras["embed"]
             if "file" in first_extras:
                 edit["attachments"] = [first_extras["file"]]
             await interaction.edit_original_response(**edit)

@@ -30,6 +30,7 @@ from bot.platforms.discord.render import (
     CONTENT_MAX,
     EMBED_MAX,
     NO_MASS_MENTIONS,
+    embed_for,
     file_for,
     nonce_for,
     split_text,
@@ -251,8 +252,14 @@ class DiscordPort:
     ) -> str:
         """Post ``message``; ``workspace`` goes into button IDs (for DMs, which have no guild)."""
         text = message.text or ""
-        if len(text) <= CONTENT_MAX:
-            pieces: list[tuple[str | None, discord.Embed | None]] = [(text, None)]
+        rich = embed_for(message)
+        if rich is not None:
+            # The embed says it all; the content is the line a notification shows.
+            pieces: list[tuple[str | None, discord.Embed | None]] = [
+                (message.headline[:CONTENT_MAX], rich)
+            ]
+        elif len(text) <= CONTENT_MAX:
+            pieces = [(text, None)]
         elif len(text) <= EMBED_MAX:
             pieces = [(None, discord.Embed(description=text))]
         else:
@@ -323,6 +330,35 @@ class DiscordPort:
         # ``retry`` needs nothing here: the nonce from ``key`` lets Discord drop a repeat.
         channel = await self._dm_channel(user)
         return await self._send(channel, message, key, workspace=workspace)
+
+    async def edit(self, workspace: str, channel: str, message_id: str, message: Message) -> None:
+        """PATCH the message: new content, embed and buttons (files stay as they were)."""
+        await self._edit(channel, message_id, message, workspace=None)
+
+    async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
+        channel = await self._dm_channel(user)
+        await self._edit(channel, message_id, message, workspace=workspace)
+
+    async def _edit(
+        self, channel: str, message_id: str, message: Message, *, workspace: str | None
+    ) -> None:
+        rich = embed_for(message)
+        content = message.headline if rich is not None else message.text
+        view = view_for(message.buttons, timeout=None, workspace=workspace)
+
+        async def patch() -> Any:
+            params = handle_message_parameters(
+                content=content[:CONTENT_MAX],
+                embed=rich,  # None clears an embed a structured version had
+                view=view,  # None clears the buttons
+                allowed_mentions=NO_MASS_MENTIONS,
+            )
+            if isinstance(params.payload, dict):
+                params.payload.pop("tts", None)  # not a field of a message edit
+            return await self.http.edit_message(int(channel), int(message_id), params=params)
+
+        await self.call("edit", patch, key=channel, ref=channel)
+        log.info("discord message edited channel=%s message=%s", channel, message_id)
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         await self.call(

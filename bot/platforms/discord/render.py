@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from bot.port import Attachment, Button, Form
+from bot.port import Attachment, Button, Form, Message
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +26,24 @@ CUSTOM_ID_MAX = 100
 BUTTON_PREFIX = "ck:b:"
 GUILD_BUTTON_PREFIX = "ck:g:"  # ck:g:<guild id>:<command>, for buttons in DMs (no guild there)
 FORM_PREFIX = "ck:f:"
+CONFIRM_PREFIX = "ck:c:"  # ck:c:<command>: a destructive button that asks first (privately)
 LABEL_MAX = 80
 MODAL_TITLE_MAX = 45
 MODAL_LABEL_MAX = 45
 TEXT_INPUT_MAX = 4000
 MAX_BUTTONS = 25
+EMBED_TITLE_MAX = 256
+EMBED_FIELDS_MAX = 25
+EMBED_FIELD_NAME_MAX = 256
+EMBED_FIELD_VALUE_MAX = 1024
+EMBED_FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+EMBED_COLOUR = 0x5B8A72  # a calm green; nothing is said by colour alone
 
 _STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
 
@@ -46,7 +55,11 @@ def nonce_for(key: str) -> str:
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
-def button_id(command: str, workspace: str | None = None) -> str | None:
+def button_id(command: str, workspace: str | None = None, *, confirm: bool = False) -> str | None:
+    if confirm:
+        custom_id = CONFIRM_PREFIX + (f"{workspace}:" if workspace else "") + command
+        if len(custom_id) <= CUSTOM_ID_MAX:
+            return custom_id
     if workspace is not None:
         custom_id = f"{GUILD_BUTTON_PREFIX}{workspace}:{command}"
         if len(custom_id) <= CUSTOM_ID_MAX:
@@ -62,7 +75,7 @@ def form_id(form: Form) -> str | None:
 
 @dataclass(frozen=True)
 class Decoded:
-    kind: str  # "button" or "form"
+    kind: str  # "button", "confirm" (ask first) or "form"
     command: str
     fixed: dict[str, str]
     workspace: str | None = None
@@ -71,6 +84,12 @@ class Decoded:
 def decode(custom_id: str) -> Decoded | None:
     if custom_id.startswith(BUTTON_PREFIX):
         return Decoded("button", custom_id[len(BUTTON_PREFIX) :], {})
+    if custom_id.startswith(CONFIRM_PREFIX):
+        rest = custom_id[len(CONFIRM_PREFIX) :]
+        guild, _, command = rest.partition(":")
+        if guild.isdigit() and command:
+            return Decoded("confirm", command, {}, guild)
+        return Decoded("confirm", rest, {})
     if custom_id.startswith(GUILD_BUTTON_PREFIX):
         guild, _, command = custom_id[len(GUILD_BUTTON_PREFIX) :].partition(":")
         if guild.isdigit() and command:
@@ -99,7 +118,7 @@ def view_for(
     view = discord.ui.View(timeout=timeout)
     seen: set[str] = set()
     for b in buttons[:MAX_BUTTONS]:
-        custom_id = button_id(b.command, workspace)
+        custom_id = button_id(b.command, workspace, confirm=b.confirm is not None)
         if custom_id is None or custom_id in seen:
             log.warning("discord button left out length=%d", len(b.command))
             continue
@@ -117,7 +136,54 @@ def view_for(
 def file_for(attachment: Attachment | None) -> discord.File | None:
     if attachment is None:
         return None
-    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
+    return discord.File(
+        io.BytesIO(attachment.data),
+        filename=attachment.filename,
+        description=attachment.alt[:1024] or None,  # Discord's alt text for attachments
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Embed(discord.Embed):
+    """discord.py's embed without its ``flags: 0``, which Discord's API description of an
+    outgoing embed does not list (the fakes check requests against it)."""
+
+    def to_dict(self) -> Any:
+        data = dict(super().to_dict())
+        if not data.get("flags"):
+            data.pop("flags", None)
+        return data
+
+
+def embed_for(message: Message) -> discord.Embed | None:
+    """A structured message as one embed: title, body as description, fields, footer, and an
+    image shown inside it when the file is one. None for a plain message.
+
+    Discord's limits are kept (6000 characters in all); what does not fit is cut with "…"
+    here, while ``message.text`` (the content's fallback) keeps everything."""
+    if not message.structured:
+        return None
+    embed = Embed(
+        title=_cut(message.title, EMBED_TITLE_MAX) or None,
+        description=_cut(message.body, EMBED_MAX) or None,
+        colour=EMBED_COLOUR,
+    )
+    used = len(embed.title or "") + len(embed.description or "")
+    for f in message.fields[:EMBED_FIELDS_MAX]:
+        name = _cut(f.label, EMBED_FIELD_NAME_MAX) or "-"
+        value = _cut(f.value, EMBED_FIELD_VALUE_MAX) or "-"
+        if used + len(name) + len(value) > EMBED_TOTAL_MAX - EMBED_FOOTER_MAX:
+            break
+        used += len(name) + len(value)
+        embed.add_field(name=name, value=value, inline=f.inline)
+    if message.footer:
+        embed.set_footer(text=_cut(message.footer, min(EMBED_FOOTER_MAX, EMBED_TOTAL_MAX - used)))
+    if message.file is not None and message.file.mime.startswith("image/"):
+        embed.set_image(url=f"attachment://{message.file.filename}")
+    return embed
 
 
 def split_text(text: str, limit: int = CONTENT_MAX) -> list[str]:

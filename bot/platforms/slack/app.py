@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from aiohttp import web
@@ -296,16 +296,22 @@ class SlackAdapter:
                 return
             except SlackApiError as exc:
                 log.warning("modal not opened code=%s", exc.response.get("error"))
-        rendered = render.render_text(reply.text, reply.buttons)
+        if reply.card is not None:
+            rendered = render.message(
+                replace(reply.card, buttons=reply.buttons or reply.card.buttons)
+            )
+        else:
+            rendered = render.render_text(reply.text, reply.buttons)
         await respond(
             text=rendered.text,
             blocks=rendered.blocks,
             response_type="ephemeral" if reply.private else "in_channel",
             replace_original=False,
         )
-        if reply.file is not None:
+        file = reply.card.file if reply.card is not None and reply.card.file else reply.file
+        if file is not None:
             target = await self.port.dm_channel(team, user)
-            await self.port.upload(team, target, reply.file)
+            await self.port.upload(team, target, file)
 
     # -- handlers ------------------------------------------------------------------------------
     async def on_command(

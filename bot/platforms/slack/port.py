@@ -275,7 +275,11 @@ class SlackPort:
         await self.pacer.acquire(f"{workspace}/{channel}")
         try:
             await client.files_upload_v2(
-                channel=channel, content=file.data, filename=file.filename, title=file.filename
+                channel=channel,
+                content=file.data,
+                filename=file.filename,
+                title=file.filename,
+                alt_txt=file.alt[:1000] or None,  # what a screen reader says for the image
             )
         except SlackApiError as exc:
             raise self._log(platform_error(exc), "files_upload_v2", channel) from None
@@ -354,6 +358,23 @@ class SlackPort:
     ) -> str:
         channel = await self.dm_channel(workspace, user)
         return await self._post(workspace, channel, message, key, checkable=True, retry=retry)
+
+    async def edit(self, workspace: str, channel: str, message_id: str, message: Message) -> None:
+        """``chat.update``: the message's text and blocks replaced in place."""
+        rendered = render.message(message)
+        await self.pacer.acquire(f"{workspace}/{channel}")
+        await self._call(
+            workspace,
+            "chat.update",
+            channel=channel,
+            ts=message_id,
+            text=rendered.text,
+            blocks=rendered.blocks,
+        )
+        log.info("updated channel=%s ts=%s", channel, message_id)
+
+    async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
+        await self.edit(workspace, await self.dm_channel(workspace, user), message_id, message)
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         client = await self.clients.get(workspace)

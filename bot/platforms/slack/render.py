@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n import N_, translate
-from bot.port import Button, Form, Message
+from bot.port import Button, Confirm, Form, Message
 
 BUTTON_ACTION = "ck_run"
 """Every command button has an action_id ``ck_run:<n>`` (unique within its block)."""
@@ -32,6 +32,13 @@ BUTTON_VALUE = 2000
 BUTTONS_PER_BLOCK = 25
 TITLE_LIMIT = 24
 INPUT_LIMIT = 3000
+HEADER_LIMIT = 150
+FIELDS_PER_SECTION = 10
+FIELD_LIMIT = 2000
+CONTEXT_LIMIT = 3000
+CONFIRM_TITLE = 100
+CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
 
 # Our own tokens pass through unescaped: mentions, channel links and <!date^…> times.
 _OWN_TOKEN = re.compile(
@@ -106,10 +113,54 @@ def button_blocks(buttons: tuple[Button, ...]) -> Blocks:
                 "text": plain(b.label, BUTTON_LABEL),
                 "value": b.command,
             }
-            if b.style in ("primary", "danger"):
-                element["style"] = b.style
+            style = "primary" if b.style == "success" else b.style  # Slack has no green
+            if style in ("primary", "danger"):
+                element["style"] = style
+            if b.confirm is not None:
+                element["confirm"] = confirm_object(b.confirm)
             elements.append(element)
         blocks.append({"type": "actions", "block_id": f"ck_buttons_{start}", "elements": elements})
+    return blocks
+
+
+def confirm_object(c: Confirm) -> dict[str, Any]:
+    """Slack's own "are you sure?" dialog, red for the destructive choice."""
+    return {
+        "title": plain(c.title, CONFIRM_TITLE),
+        "text": plain(c.text, CONFIRM_TEXT),
+        "confirm": plain(c.yes, CONFIRM_BUTTON),
+        "deny": plain(c.no, CONFIRM_BUTTON),
+        "style": "danger",
+    }
+
+
+def _mrkdwn(text: str, limit: int) -> dict[str, Any]:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "mrkdwn", "text": shown or " "}
+
+
+def card_blocks(msg: Message) -> Blocks:
+    """A structured message as Block Kit: header, the body's sections, the fields two
+    columns wide (sections of ten), the footer as context, then a divider before buttons."""
+    blocks: Blocks = []
+    if msg.title:
+        blocks.append({"type": "header", "text": plain(msg.title, HEADER_LIMIT)})
+    if msg.body:
+        blocks.extend(text_blocks(msg.body))
+    for start in range(0, len(msg.fields), FIELDS_PER_SECTION):
+        part = msg.fields[start : start + FIELDS_PER_SECTION]
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    _mrkdwn(f"*{escape(f.label)}*\n{escape(f.value)}", FIELD_LIMIT) for f in part
+                ],
+            }
+        )
+    if msg.footer:
+        blocks.append({"type": "context", "elements": [_mrkdwn(escape(msg.footer), CONTEXT_LIMIT)]})
+    if msg.buttons:
+        blocks.append({"type": "divider"})
     return blocks
 
 
@@ -122,7 +173,18 @@ class Rendered:
 
 
 def message(msg: Message, *, limit: int = MESSAGE_BLOCKS) -> Rendered:
-    return render_text(msg.text, msg.buttons, limit=limit)
+    """Block Kit for a message; the top-level text is always the complete plain version."""
+    if not msg.structured:
+        return render_text(msg.text, msg.buttons, limit=limit)
+    body = card_blocks(msg)
+    actions = button_blocks(msg.buttons)
+    room = limit - len(actions)
+    if len(body) > room:
+        body = [*body[: room - 1], ELLIPSIS]
+    fallback = escape(msg.text)
+    if len(fallback) > TEXT_LIMIT:
+        fallback = fallback[: TEXT_LIMIT - 1] + "…"
+    return Rendered(fallback or " ", body + actions)
 
 
 def render_text(
