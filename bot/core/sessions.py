@@ -28,7 +28,6 @@ from storage.models import (
     SessionSeat,
 )
 
-
 log = logging.getLogger(__name__)
 
 
