@@ -9,7 +9,7 @@ from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import privacy
 from bot.i18n import N_
-from bot.port import Attachment, Button
+from bot.port import Attachment, Button, Confirm
 
 PRIVACY = N_(
     "What circlekeeper stores about you: your platform ID, the circles you are in and your role, "
@@ -61,7 +61,19 @@ class PrivacyCog(Cog):
                         "confirm:yes"
                     )
                 ),
-                buttons=(Button(ctx.t(N_("Delete my data")), "forget-me confirm:yes", "danger"),),
+                buttons=(
+                    Button(
+                        ctx.t(N_("Delete my data")),
+                        "forget-me confirm:yes",
+                        "danger",
+                        Confirm(
+                            ctx.t(N_("Delete your data?")),
+                            ctx.t(N_("Everything stored about you here is deleted for good.")),
+                            ctx.t(N_("Delete my data")),
+                            ctx.t(N_("Keep it")),
+                        ),
+                    ),
+                ),
             )
         await privacy.forget(ctx.scope, ctx.user)
         return Reply(ctx.t(N_("Done. Everything stored about you here has been deleted.")))
