@@ -13,7 +13,7 @@ from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import charts, health, mentoring
 from bot.core.errors import UserError
 from bot.i18n import N_
-from bot.port import Attachment
+from bot.port import Attachment, Field, card
 from storage.models import Circle, Stage
 
 STAGES = tuple(s.value for s in mentoring.ORDER)
@@ -248,17 +248,26 @@ class MentoringCog(Cog):
     async def chart(self, ctx: Context) -> Reply:
         circle = ctx.need_circle()
         chart = await charts.attendance(ctx.scope, circle, ctx.lang)
-        return Reply(
+        data = chart.data
+        image = Attachment(chart.filename, chart.png, "image/png", charts.alt_text(data, ctx.lang))
+        message = card(
+            data.title,
             ctx.t(
                 N_(
                     "Attendance per meeting in {circle}: {n} meetings; bars show people present, "
                     "the dashed line those expected, and labelled bands the stages."
                 ),
                 circle=circle.name,
-                n=len(chart.data.points),
+                n=len(data.points),
             ),
-            file=Attachment(chart.filename, chart.png, "image/png"),
+            (
+                Field(ctx.t(N_("Meetings recorded")), str(len(data.points))),
+                Field(ctx.t(N_("Skipped")), str(len(data.skipped))),
+                Field(ctx.t(N_("No record")), str(len(data.unrecorded))),
+            ),
+            file=image,
         )
+        return Reply(message.text, file=image, card=message)
 
     @command(
         "mentor invite",

@@ -186,9 +186,10 @@ async def test_app_home_for_mentors_and_organizers(w: SlackWorld) -> None:
     org_home = json_text(w.fake.home_view(org).view)  # type: ignore[union-attr]
     maya_home = json_text(w.fake.home_view(maya).view)  # type: ignore[union-attr]
     ana_home = json_text(w.fake.home_view(ana).view)  # type: ignore[union-attr]
-    assert "Your circles" in org_home and "Tuesday circle" in org_home
-    assert "Your circles" in maya_home and "Tuesday circle" in maya_home
-    assert "Your circles" not in ana_home and "/circle join" in ana_home
+    assert "Mentor status" in org_home and "Tuesday circle" in org_home
+    assert "Mentor status" in maya_home and "Tuesday circle" in maya_home
+    assert "Mentor status" not in ana_home and "/circle join" in ana_home
+    assert "You are not in a circle here yet." in ana_home
     publishes = len(w.fake.calls_to("views.publish"))
     home = w.fake.home_view(maya)
     assert home is not None

@@ -39,7 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands.context import Invocation
 from bot.commands.reply import Outcome, Reply
 from bot.commands.router import PLATFORM_DEFAULT, Router
-from bot.core import privacy, replays
+from bot.core import home, privacy, replays
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
 from bot.platforms.slack import render
@@ -50,6 +50,7 @@ from bot.port import PlatformError
 log = logging.getLogger(__name__)
 
 COMMAND = "/circle"
+ASK_MENTOR_SHORTCUT = "ck_ask_mentor"  # the global shortcut in slack-manifest.yml
 EVENTS_PATH = "/slack/events"
 FORM_BUDGET_SECONDS = 2.0
 TOKEN_CACHE_SECONDS = 60.0  # run a submitted form this long before acknowledging "working on it"
@@ -155,6 +156,7 @@ class SlackAdapter:
         app.view(render.FORM_CALLBACK)(self.on_form)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("user_change")(self.on_user_change)
+        app.shortcut(ASK_MENTOR_SHORTCUT)(self.on_ask_mentor)
         return app
 
     def _replay_guard(self) -> Callable[..., Awaitable[BoltResponse | None]]:
@@ -319,9 +321,19 @@ class SlackAdapter:
     ) -> None:
         await ack()
         team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
-        text = render.unescape(body.get("text") or "").strip() or "help"
+        text = render.unescape(body.get("text") or "").strip()
         # No user ID in per-request lines: next to a consult it would name the asker.
         log.info("slash command team=%s", team)
+        if not text and body.get("trigger_id"):
+            # /circle alone: a menu of the usual things, not an error or a wall of help.
+            try:
+                await client.views_open(
+                    trigger_id=body["trigger_id"], view=render.menu_modal(self.lang, channel)
+                )
+                return
+            except SlackApiError as exc:
+                log.warning("menu not opened code=%s", _slack_code(exc))
+        text = text or "help"
         try:
             inv = await self._invocation(team, user, channel)
             reply = (await self.router.run_text(inv, text)).reply
@@ -367,9 +379,11 @@ class SlackAdapter:
         respond: Any,
         client: AsyncWebClient,
     ) -> None:
+        view = body.get("view") or {}
+        if channel is None and view.get("callback_id") == render.MENU_CALLBACK:
+            channel = json.loads(view.get("private_metadata") or "{}").get("ch")
         inv = await self._invocation(team, user, channel)
         reply = (await self.router.run_text(inv, command)).reply
-        view = body.get("view") or {}
         trigger_id = body.get("trigger_id")
         if body.get("response_url") or not view:
             await self._send_reply(
@@ -382,7 +396,13 @@ class SlackAdapter:
                 client=client,
             )
         elif view.get("type") == "modal":
-            await client.views_update(view_id=view["id"], view=self._result(view, reply))
+            if reply.form is not None:  # e.g. "Ask my mentor" from the menu: its form
+                meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": channel}
+                modal = render.form_modal(reply.form, meta, self.lang)
+            else:
+                modal = self._result(view, reply)
+            await client.views_update(view_id=view["id"], view=modal)
+            await self._send_file(team, user, reply)
         else:  # App Home: show the reply in a modal (or open its form), then refresh the tab
             if reply.form is not None and trigger_id:
                 meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": None}
@@ -391,7 +411,32 @@ class SlackAdapter:
                 title = translate(N_("circlekeeper"), self.lang)
                 modal = render.result_modal(title, reply.text, reply.buttons, self.lang)
             await client.views_open(trigger_id=trigger_id, view=modal)
+            await self._send_file(team, user, reply)
             await self.publish_home(team, user, client)
+
+    async def _send_file(self, team: str, user: str, reply: Reply) -> None:
+        """A reply's file (the mentor chart) where a modal cannot show it: the person's DM."""
+        file = reply.card.file if reply.card is not None and reply.card.file else reply.file
+        if file is not None:
+            await self.port.upload(team, await self.port.dm_channel(team, user), file)
+
+    async def on_ask_mentor(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The global shortcut "Ask my mentor": the consult form, from anywhere in Slack."""
+        await ack()
+        team, user = _team_of(body), body["user"]["id"]
+        log.info("shortcut team=%s id=%s", team, ASK_MENTOR_SHORTCUT)
+        try:
+            inv = await self._invocation(team, user, None)
+            reply = (await self.router.run_text(inv, "consult")).reply
+            if reply.form is not None:
+                meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": None}
+                modal = render.form_modal(reply.form, meta, self.lang)
+            else:  # not in a circle, or no mentor: say so in a modal
+                title = translate(N_("Ask my mentor"), self.lang)
+                modal = render.result_modal(title, reply.text, reply.buttons, self.lang)
+            await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        except (PlatformError, SlackApiError) as err:
+            await self._failed(err, None, team=team, user=user)
 
     async def on_home_refresh(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -457,23 +502,28 @@ class SlackAdapter:
 
     # -- App Home ------------------------------------------------------------------------------
     async def publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
-        """Mentor status (or the circle list) for mentors and organizers, and help for all."""
+        """A dashboard by role: each circle's card (next meeting, my answer, RSVP buttons;
+        roster, prompt and schedule for leaders; status and chart for mentors), the mentor
+        status with its flags for mentors and organizers, support, and help."""
         inv = await self._invocation(team, user, None)
-        sections: list[tuple[str, str]] = []
-        buttons: tuple[Any, ...] = ()
-        for command in ("mentor status", "list"):
-            outcome = await self.router.run_text(inv, command)
-            if outcome.ok:
-                sections.append((translate(N_("Your circles"), self.lang), outcome.reply.text))
-                buttons = outcome.reply.buttons
-                break
+        cards = await home.dashboard(self.core, "slack", team, user)
+        status: str | None = None
+        if any(c.role == "mentor" for c in cards) or inv.organizer_hint:
+            outcome = await self.router.run_text(inv, "mentor status")
+            status = outcome.reply.text if outcome.ok else None
+        if status is None and inv.organizer_hint:
+            outcome = await self.router.run_text(inv, "list")
+            status = outcome.reply.text if outcome.ok else None
         outcome = await self.router.run_text(inv, "help")
-        if outcome.ok:
-            sections.append((translate(N_("What you can do"), self.lang), outcome.reply.text))
-        await client.views_publish(
-            user_id=user, view=render.home_view(sections, buttons, self.lang)
+        view = render.dashboard_view(
+            cards,
+            status,
+            outcome.reply.text if outcome.ok else None,
+            self.lang,
+            self.port.format_time,
         )
-        log.info("home published team=%s sections=%d", team, len(sections))
+        await client.views_publish(user_id=user, view=view)
+        log.info("home published team=%s circles=%d", team, len(cards))
 
 
 def _log_form(team: str, user: str, outcome: Outcome) -> None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.home import CircleCard
 from bot.i18n import N_, translate
 from bot.port import Button, Confirm, Form, Message
 
@@ -100,11 +101,12 @@ def text_blocks(text: str) -> Blocks:
     ]
 
 
-def button_blocks(buttons: tuple[Button, ...]) -> Blocks:
+def button_blocks(buttons: tuple[Button, ...], first: int = 0) -> Blocks:
+    """Actions blocks; action IDs are numbered from ``first`` (unique within a view)."""
     blocks: Blocks = []
     for start in range(0, len(buttons), BUTTONS_PER_BLOCK):
         elements = []
-        for n, b in enumerate(buttons[start : start + BUTTONS_PER_BLOCK], start=start):
+        for n, b in enumerate(buttons[start : start + BUTTONS_PER_BLOCK], start=start + first):
             if len(b.command) > BUTTON_VALUE:
                 raise ValueError(f"button command longer than {BUTTON_VALUE} characters")
             element: dict[str, Any] = {
@@ -271,3 +273,128 @@ def home_view(
     if len(blocks) > room:
         blocks = [*blocks[: room - 1], ELLIPSIS]
     return {"type": "home", "blocks": blocks + elements}
+
+
+ROLE_WORDS = {"member": N_("member"), "leader": N_("leader"), "mentor": N_("mentor")}
+MENU_CALLBACK = "ck_menu"
+
+
+def _card_buttons(card: CircleCard) -> tuple[Button, ...]:
+    """What this person can do with this circle from the dashboard, by their role."""
+    lang, at = card.language, f"circle:#{card.circle_id}"
+    out: list[Button] = []
+    if card.next_meeting is not None and card.role != "mentor":
+        when = f"date:{card.next_meeting.day.isoformat()} {at}"
+        out += [
+            Button(translate(N_("Yes, I will come"), lang), f"rsvp yes {when}", "success"),
+            Button(translate(N_("No, not this time"), lang), f"rsvp no {when}"),
+        ]
+    out.append(Button(translate(N_("Ground rules"), lang), f"rules show {at}"))
+    if card.role == "leader":
+        out += [
+            Button(translate(N_("Roster"), lang), f"attendance {at}"),
+            Button(translate(N_("Post a prompt"), lang), f"prompt post {at}"),
+            Button(translate(N_("Schedule"), lang), f"schedule show {at}"),
+        ]
+    if card.role == "mentor":
+        out += [
+            Button(translate(N_("Status"), lang), f"mentor status {at}"),
+            Button(translate(N_("Attendance chart"), lang), f"mentor chart {at}"),
+        ]
+    return tuple(out)
+
+
+def _card_text(card: CircleCard, format_time: Any) -> str:
+    lang = card.language
+    lines = [f"*{escape(card.name)}* · {translate(ROLE_WORDS.get(card.role, card.role), lang)}"]
+    nxt = card.next_meeting
+    if nxt is None:
+        lines.append(translate(N_("No meeting scheduled."), lang))
+    else:
+        lines.append(
+            translate(N_("Next meeting: {when}"), lang, when=format_time(nxt.start, nxt.zone))
+        )
+        if card.location:
+            lines.append(translate(N_("Where: {where}"), lang, where=escape(card.location)))
+        if card.role != "mentor":
+            answer = {
+                True: N_("You said you will come."),
+                False: N_("You said you cannot come."),
+                None: N_("You have not answered yet."),
+            }[nxt.answer]
+            lines.append(translate(answer, lang))
+        lines.append(translate(N_("Coming so far: {n}"), lang, n=nxt.coming))
+    return "\n".join(lines)
+
+
+def dashboard_view(
+    cards: list[CircleCard],
+    mentor_status: str | None,
+    help_text: str | None,
+    lang: str,
+    format_time: Any,
+) -> dict[str, Any]:
+    """App Home as a dashboard: a card per circle with the buttons its role needs, the
+    mentor's status cards (flags included), support resources, then what one can do."""
+    blocks: Blocks = [{"type": "header", "text": plain(translate(N_("My circles"), lang), 150)}]
+    if not cards:
+        blocks.extend(text_blocks(translate(N_("You are not in a circle here yet."), lang)))
+    counter = 0
+    for card in cards:
+        blocks.append({"type": "section", "text": _mrkdwn(_card_text(card, format_time), 3000)})
+        buttons = _card_buttons(card)
+        actions = button_blocks(buttons, counter)
+        for i, block in enumerate(actions):
+            block["block_id"] = f"ck_card_{card.circle_id}_{i}"
+        counter += len(buttons)
+        blocks.extend(actions)
+        blocks.append({"type": "divider"})
+    if mentor_status:
+        blocks.append({"type": "header", "text": plain(translate(N_("Mentor status"), lang), 150)})
+        blocks.extend(text_blocks(mentor_status))
+        blocks.append({"type": "divider"})
+    blocks.append({"type": "header", "text": plain(translate(N_("Support"), lang), 150)})
+    support = button_blocks(
+        (Button(translate(N_("Crisis and support resources"), lang), "resources"),), counter
+    )
+    support[0]["block_id"] = "ck_support"
+    refresh = {
+        "type": "button",
+        "action_id": HOME_REFRESH_ACTION,
+        "text": plain(translate(N_("Refresh"), lang), BUTTON_LABEL),
+        "value": "refresh",
+    }
+    support[0]["elements"].append(refresh)
+    blocks.extend(support)
+    if help_text:
+        blocks.append({"type": "divider"})
+        blocks.append(
+            {"type": "header", "text": plain(translate(N_("What you can do"), lang), 150)}
+        )
+        blocks.extend(text_blocks(help_text))
+    if len(blocks) > VIEW_BLOCKS:
+        blocks = [*blocks[: VIEW_BLOCKS - 1], ELLIPSIS]
+    return {"type": "home", "blocks": blocks}
+
+
+def menu_modal(lang: str, channel: str | None) -> dict[str, Any]:
+    """``/circle`` alone: a menu of what most people come for, instead of an error."""
+    items = (
+        Button(translate(N_("Next meetings"), lang), "schedule show"),
+        Button(translate(N_("I will come to the next meeting"), lang), "rsvp yes", "success"),
+        Button(translate(N_("Ground rules"), lang), "rules show"),
+        Button(translate(N_("Ask my mentor"), lang), "consult"),
+        Button(translate(N_("Crisis and support resources"), lang), "resources"),
+        Button(translate(N_("What is stored about me"), lang), "privacy"),
+        Button(translate(N_("All commands"), lang), "help"),
+    )
+    blocks: Blocks = text_blocks(translate(N_("What would you like to do?"), lang))
+    blocks.extend(button_blocks(items))
+    return {
+        "type": "modal",
+        "callback_id": MENU_CALLBACK,
+        "private_metadata": json.dumps({"ch": channel}, separators=(",", ":")),
+        "title": plain(translate(N_("circlekeeper"), lang), TITLE_LIMIT),
+        "close": plain(translate(N_("Close"), lang), TITLE_LIMIT),
+        "blocks": blocks,
+    }

@@ -299,6 +299,28 @@ class SlackDriver:
         }
         return await self._deliver("interactive", payload, "valid")
 
+    # ------------------------------------------------------------------ shortcuts
+    async def shortcut(
+        self, user_id: str, callback_id: str, *, signature: Signature = "valid"
+    ) -> Reply:
+        """A global shortcut (the lightning menu) chosen by ``user_id``: no channel, a
+        trigger_id to open a modal with."""
+        user = self.fake.users[user_id]
+        team = self.fake.teams[user.team_id]
+        payload = {
+            "type": "shortcut",
+            "token": self.verification_token,
+            "action_ts": f"{time.time():.6f}",
+            "team": self._team(team.id),
+            "user": self._user(user_id),
+            "api_app_id": team.app_id,
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.fake.new_trigger_id(user_id),
+        }
+        return await self._deliver("interactive", payload, signature)
+
     # ------------------------------------------------------------------ events
     async def event(
         self, event: dict[str, Any], *, team_id: str | None = None, signature: Signature = "valid"
