@@ -183,7 +183,7 @@ async def test_ask_my_mentor_shortcut_and_the_circle_menu(w: SlackWorld) -> None
     await w.fake.wait_until(lambda: len(w.fake.open_modals(ana)) == 1)
     [form] = w.fake.open_modals(ana)
     assert form.view["callback_id"] == "ck_form"
-    assert [b["block_id"] for b in form.view["blocks"] if b["type"] == "input"][0] == "message"
+    assert next(b["block_id"] for b in form.view["blocks"] if b["type"] == "input") == "message"
 
     # /circle alone opens a menu instead of an error; its buttons work in place
     lee_before = len(w.fake.open_modals(c.lee))
