@@ -103,6 +103,12 @@ class SchedulerSettings(Strict):
     tick_seconds: float = Field(15.0, gt=0, le=600)
 
 
+class DiscordSettings(Strict):
+    voice_channels: bool = False
+    """Give each circle a private voice channel (same access as its text channel) and show
+    its next meeting as a VOICE scheduled event there, which only its members can see."""
+
+
 class ConsoleSettings(Strict):
     organizers: list[str] = Field(default_factory=lambda: ["organizer"])
 
@@ -158,6 +164,7 @@ class FileSettings(Strict):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
     resources: list[Resource] = Field(default_factory=lambda: list(DEFAULT_RESOURCES))
 
 

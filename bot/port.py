@@ -130,6 +130,16 @@ def card(
 
 
 @dataclass(frozen=True)
+class CalendarEvent:
+    """A circle's next meeting as the platform's own event (Discord: a scheduled event)."""
+
+    name: str
+    start: datetime
+    end: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class FormField:
     name: str
     label: str
@@ -232,6 +242,15 @@ class ChatPort(Protocol):
 
     async def delete_message(self, workspace: str, channel: str, message_id: str) -> None:
         """Delete a message the bot posted (which also unpins it): undoes a rolled-back post."""
+
+    async def show_next_meeting(
+        self, workspace: str, channel: str, event: CalendarEvent | None
+    ) -> None:
+        """Show the circle's next meeting (None: there is none) as a native event where the
+        platform has events only its channel's members can see, and the deployment turned them
+        on (Discord ``[discord] voice_channels``). Elsewhere it does nothing: reminders and
+        ``schedule show`` already carry the meeting. Idempotent; called on every schedule
+        change and after each meeting."""
 
     async def resolve_user(self, workspace: str, token: str) -> str | None:
         """Turn what a person typed for someone (``@name``, ``<@U123>``) into a user ID."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core import ledger, reminders
+from bot.core import events, ledger, reminders
 from bot.core.ledger import Dispatcher
 from bot.core.runtime import Core
 from bot.ops import metrics
@@ -40,6 +40,7 @@ def attach(core: Core) -> Dispatcher:
 
     async def materialise() -> None:
         await reminders.materialise_all(core)
+        await events.roll_all(core)
 
     core.tick_hooks.append(materialise)
     core.tick_hooks.append(dispatcher.run_due)
@@ -99,6 +100,7 @@ class Scheduler:
 
     async def materialise(self) -> None:
         await reminders.materialise_all(self.core)
+        await events.roll_all(self.core)  # each circle's calendar event on to its next meeting
         await self._plan_wake()
 
     async def dispatch(self) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # Modules only (no ``from bot.core.schedules import …``): schedules and prompts call ``changed``
 # here, so each must be importable first.
-from bot.core import kinds, notices, prompts, schedules, stages
+from bot.core import events, kinds, notices, prompts, schedules, stages
 from bot.core.durations import format_duration, parse_offsets
 from bot.core.errors import UserError
 from bot.core.ledger import Job
@@ -259,6 +259,7 @@ async def changed(sc: Scope, circle: Circle, action: str, detail: str | None = N
     horizon = timedelta(days=sc.core.settings.file.scheduler.horizon_days)
     result = await sync(sc.session, sc.now(), horizon, [circle.id])
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, None, detail)
+    await events.publish(sc.port, sc.session, circle, sc.now())  # e.g. Discord's event
     return result
 
 

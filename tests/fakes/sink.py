@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.core.pacing import Pacer
-from bot.port import Access, ErrorKind, Message, PlatformError, Unsupported
+from bot.port import Access, CalendarEvent, ErrorKind, Message, PlatformError, Unsupported
 
 
 @dataclass
@@ -176,6 +176,11 @@ class SinkPort:
 
     async def post_private(self, workspace: str, channel: str, user: str, message: Message) -> None:
         raise Unsupported("post_private")
+
+    async def show_next_meeting(
+        self, workspace: str, channel: str, event: CalendarEvent | None
+    ) -> None:
+        return None
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         raise Unsupported("pin")

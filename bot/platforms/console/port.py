@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.console_world import Change, WorldStore
-from bot.port import Access, Attachment, Button, Message
+from bot.port import Access, Attachment, Button, CalendarEvent, Message
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
 
@@ -184,6 +184,11 @@ class ConsolePort:
         where, _ = self.messages.get(message_id, (f"DM {user}", message))
         self.messages[message_id] = (where, message)
         self._show(f"{where} {message_id} edited", message)
+
+    async def show_next_meeting(
+        self, workspace: str, channel: str, event: CalendarEvent | None
+    ) -> None:
+        """A terminal has no calendar: the reminders and ``schedule show`` carry the meeting."""
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         self.pins.setdefault(channel, []).append(message_id)

@@ -257,7 +257,8 @@ class DiscordAdapter:
     def check_permissions(self, guild: discord.Guild) -> list[str]:
         """Missing server-level permissions, logged by name."""
         me = guild.me
-        lacking = permissions.missing(me.guild_permissions) if me else ["(bot not in guild)"]
+        voice = self.core.settings.file.discord.voice_channels
+        lacking = permissions.missing(me.guild_permissions, voice) if me else ["(bot not in guild)"]
         self.missing_permissions[str(guild.id)] = lacking
         if lacking:
             log.warning(

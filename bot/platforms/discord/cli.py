@@ -37,5 +37,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     guild = args.guild_id or settings.env.DISCORD_GUILD_ID
-    print(invite_url(str(client_id), guild_id=guild))
+    voice = settings.file.discord.voice_channels
+    print(invite_url(str(client_id), guild_id=guild, voice_channels=voice))
     return 0

@@ -54,22 +54,32 @@ REQUIRED = discord.Permissions(
     create_private_threads=True,
 )
 
+VOICE = discord.Permissions(connect=True, speak=True, create_events=True)
+"""Also needed with ``[discord] voice_channels``: to open the voice channels to members and
+to show the next meeting as a scheduled event there."""
+
+
+def required(voice_channels: bool = False) -> discord.Permissions:
+    return REQUIRED | VOICE if voice_channels else REQUIRED
+
+
 AUTHORIZE_URL = "https://discord.com/oauth2/authorize"
 SCOPES = ("bot", "applications.commands")
 
 
-def missing(have: discord.Permissions) -> list[str]:
+def missing(have: discord.Permissions, voice_channels: bool = False) -> list[str]:
     """The names (as Discord's API spells them, upper case) of required permissions not held."""
     if have.administrator:
         return []
-    return sorted(name.upper() for name, needed in REQUIRED if needed and not getattr(have, name))
+    wanted = required(voice_channels)
+    return sorted(name.upper() for name, needed in wanted if needed and not getattr(have, name))
 
 
-def invite_url(client_id: str, *, guild_id: str | None = None) -> str:
+def invite_url(client_id: str, *, guild_id: str | None = None, voice_channels: bool = False) -> str:
     params = {
         "client_id": client_id,
         "scope": " ".join(SCOPES),
-        "permissions": str(REQUIRED.value),
+        "permissions": str(required(voice_channels).value),
         "integration_type": "0",
     }
     if guild_id:

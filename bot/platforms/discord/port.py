@@ -36,7 +36,7 @@ from bot.platforms.discord.render import (
     split_text,
     view_for,
 )
-from bot.port import Access, ErrorKind, Message, PlatformError
+from bot.port import Access, CalendarEvent, ErrorKind, Message, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,12 @@ MEMBER_POST_ALLOW = P(
 MEMBER_MANAGE_ALLOW = MEMBER_POST_ALLOW | P(manage_messages=True, pin_messages=True)
 BOT_CHANNEL_ALLOW = MEMBER_MANAGE_ALLOW
 EVERYONE_DENY = P(view_channel=True)
+VOICE_TALK = P(connect=True, speak=True)
+
+VOICE_CHANNEL = 2
+EVENT_VOICE = 2  # never EXTERNAL (3): every server member would see an external event
+EVENT_GUILD_ONLY = 2
+EVENT_SCHEDULED = 1
 
 ROLE_OVERWRITE = 0
 MEMBER_OVERWRITE = 1
@@ -110,6 +116,28 @@ def overwrite(
     return {"id": target, "type": kind, "allow": str(allow.value), "deny": str(deny.value)}
 
 
+def voice_access(
+    allow: discord.Permissions, deny: discord.Permissions
+) -> tuple[discord.Permissions, discord.Permissions]:
+    """A text overwrite as the voice one: who may post may also join and speak; who may only
+    read (before agreeing to the ground rules) may see the channel but not join."""
+    if allow.send_messages:
+        return allow | VOICE_TALK, deny
+    if allow.view_channel:
+        return allow, deny | VOICE_TALK
+    return allow, deny
+
+
+def _same(have: Any, want: Any) -> bool:
+    """An event field as Discord returns it equals the one we would send."""
+    if isinstance(want, str) and isinstance(have, str) and "T" in want:
+        try:
+            return datetime.fromisoformat(have) == datetime.fromisoformat(want)
+        except ValueError:
+            return have == want
+    return (str(have) if have is not None else None) == (str(want) if want is not None else None)
+
+
 class DiscordPort:
     platform = "discord"
 
@@ -121,6 +149,11 @@ class DiscordPort:
         self._categories: dict[str, str] = {}
         self._category_lock = asyncio.Lock()
         self.known_members: set[tuple[str, str]] = set()
+        self.voice_channels = core.settings.file.discord.voice_channels
+        self._voice: dict[str, str] = {}  # text channel -> its voice channel
+        self._voice_listed: set[str] = set()  # guilds whose channels were looked through
+        self._events: dict[str, dict[str, Any]] = {}  # voice channel -> the bot's event
+        self._events_listed: set[str] = set()
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -213,24 +246,35 @@ class DiscordPort:
         return channel
 
     async def remove_channel(self, workspace: str, channel: str) -> None:
-        await self.call(
-            "delete_channel",
-            lambda: self.http.delete_channel(int(channel), reason="circle creation undone"),
-            ref=channel,
-        )
+        voice = self._voice.pop(channel, None)
+        for target in (channel, voice) if voice else (channel,):
+            await self.call(
+                "delete_channel",
+                lambda target=target: self.http.delete_channel(  # type: ignore[misc]
+                    int(target), reason="circle creation undone"
+                ),
+                ref=target,
+            )
         log.info("discord circle channel removed guild=%s channel=%s", workspace, channel)
 
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         if access is Access.NONE:
-            try:
-                await self.call(
-                    "revoke",
-                    lambda: self.http.delete_channel_permissions(int(channel), int(user)),
-                    ref=channel,
-                )
-            except PlatformError as err:
-                if err.code != "10009":  # no overwrite to remove: already no access
-                    raise
+            targets = [channel]
+            if self.voice_channels:
+                voice = await self._voice_for(workspace, channel, create=False)
+                targets += [voice] if voice is not None else []
+            for target in targets:
+                try:
+                    await self.call(
+                        "revoke",
+                        lambda target=target: self.http.delete_channel_permissions(  # type: ignore[misc]
+                            int(target), int(user)
+                        ),
+                        ref=target,
+                    )
+                except PlatformError as err:
+                    if err.code != "10009":  # no overwrite to remove: already no access
+                        raise
             return
         if access is Access.VIEW:
             allow, deny = MEMBER_VIEW_ALLOW, MEMBER_VIEW_DENY
@@ -245,6 +289,17 @@ class DiscordPort:
             ),
             ref=channel,
         )
+        if self.voice_channels:
+            voice = await self._voice_for(workspace, channel, create=False)
+            if voice is not None:
+                v_allow, v_deny = voice_access(allow, deny)
+                await self.call(
+                    "grant_voice",
+                    lambda: self.http.edit_channel_permissions(
+                        int(voice), int(user), str(v_allow.value), str(v_deny.value), 1
+                    ),
+                    ref=voice,
+                )
 
     # -- messages -------------------------------------------------------------------------
     async def _send(
@@ -371,6 +426,131 @@ class DiscordPort:
             lambda: self.http.delete_message(int(channel), int(message_id)),
             ref=channel,
         )
+
+    # -- voice channels and scheduled events (``[discord] voice_channels``) -----------------
+    async def _voice_for(self, workspace: str, channel: str, *, create: bool) -> str | None:
+        """The circle's voice channel: found next to its text channel (same category, same
+        name) once per guild, or created with the text channel's overwrites turned into
+        voice ones."""
+        if channel in self._voice:
+            return self._voice[channel]
+        text: dict[str, Any] | None = None
+        if workspace not in self._voice_listed or create:
+            listed = await self.call(
+                "list_channels",
+                lambda: self.http.get_all_guild_channels(int(workspace)),
+                ref=workspace,
+            )
+            by_id = {str(c["id"]): c for c in listed}
+            for c in listed:
+                if int(c.get("type", 0)) != VOICE_CHANNEL:
+                    continue
+                for t in listed:
+                    if (
+                        int(t.get("type", 0)) == 0
+                        and t.get("name") == c.get("name")
+                        and t.get("parent_id") == c.get("parent_id")
+                    ):
+                        self._voice.setdefault(str(t["id"]), str(c["id"]))
+            self._voice_listed.add(workspace)
+            text = by_id.get(channel)
+            if channel in self._voice:
+                return self._voice[channel]
+        if not create or text is None:
+            return None
+        overwrites = []
+        for ow in text.get("permission_overwrites") or []:
+            allow, deny = P(int(ow.get("allow") or 0)), P(int(ow.get("deny") or 0))
+            if str(ow["id"]) != workspace:  # @everyone keeps only its deny of view_channel
+                allow, deny = voice_access(allow, deny)
+            overwrites.append(overwrite(str(ow["id"]), int(ow.get("type", 0)), allow, deny))
+        data = await self.call(
+            "create_voice",
+            lambda: self.http.create_channel(
+                int(workspace),
+                VOICE_CHANNEL,
+                name=str(text["name"])[:100],
+                parent_id=int(text["parent_id"]) if text.get("parent_id") else None,
+                permission_overwrites=overwrites,
+            ),
+            ref=workspace,
+        )
+        voice = str(data["id"])
+        self._voice[channel] = voice
+        log.info(
+            "discord voice channel created guild=%s channel=%s voice=%s", workspace, channel, voice
+        )
+        return voice
+
+    async def _event_in(self, workspace: str, voice: str) -> dict[str, Any] | None:
+        """The bot's own scheduled (not yet started) event in that voice channel, if any."""
+        if workspace not in self._events_listed:
+            listed = await self.call(
+                "list_events",
+                lambda: self.http.get_scheduled_events(int(workspace), False),
+                ref=workspace,
+            )
+            for e in listed:
+                if (
+                    str(e.get("creator_id")) == self.bot_id
+                    and e.get("channel_id") is not None
+                    and int(e.get("status", 0)) == EVENT_SCHEDULED
+                ):
+                    self._events[str(e["channel_id"])] = e
+            self._events_listed.add(workspace)
+        return self._events.get(voice)
+
+    async def show_next_meeting(
+        self, workspace: str, channel: str, event: CalendarEvent | None
+    ) -> None:
+        """One VOICE event per circle, in its private voice channel (so only people who can
+        see the channel see the event), moved to the next meeting when the schedule changes
+        and after each meeting; deleted when there is no next meeting. Never EXTERNAL.
+
+        One event per circle keeps within Discord's limit of 100 scheduled events per server
+        (discord.py cannot set a ``recurrence_rule``, so the event is rolled forward)."""
+        if not self.voice_channels:
+            return
+        voice = await self._voice_for(workspace, channel, create=event is not None)
+        if voice is None:
+            return
+        current = await self._event_in(workspace, voice)
+        if event is None:
+            if current is not None:
+                await self.call(
+                    "delete_event",
+                    lambda: self.http.delete_scheduled_event(int(workspace), int(current["id"])),
+                    ref=voice,
+                )
+                self._events.pop(voice, None)
+            return
+        payload: dict[str, Any] = {
+            "name": event.name[:100],
+            "description": event.description[:1000] or None,
+            "scheduled_start_time": event.start.isoformat(),
+            "scheduled_end_time": event.end.isoformat(),
+            "privacy_level": EVENT_GUILD_ONLY,
+            "entity_type": EVENT_VOICE,
+            "channel_id": voice,
+        }
+        if current is not None and all(_same(current.get(k), v) for k, v in payload.items()):
+            return  # already shows this meeting
+        if current is not None:
+            data = await self.call(
+                "edit_event",
+                lambda: self.http.edit_scheduled_event(
+                    int(workspace), int(current["id"]), **payload
+                ),
+                ref=voice,
+            )
+        else:
+            data = await self.call(
+                "create_event",
+                lambda: self.http.create_guild_scheduled_event(int(workspace), **payload),
+                ref=voice,
+            )
+        self._events[voice] = dict(data)
+        log.info("discord event shown guild=%s voice=%s event=%s", workspace, voice, data["id"])
 
     # -- people and time ------------------------------------------------------------------
     async def resolve_user(self, workspace: str, token: str) -> str | None:

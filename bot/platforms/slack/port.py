@@ -42,7 +42,7 @@ from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.ops import metrics
 from bot.platforms.slack import render
-from bot.port import Access, Attachment, ErrorKind, Message, PlatformError
+from bot.port import Access, Attachment, CalendarEvent, ErrorKind, Message, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -375,6 +375,11 @@ class SlackPort:
 
     async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
         await self.edit(workspace, await self.dm_channel(workspace, user), message_id, message)
+
+    async def show_next_meeting(
+        self, workspace: str, channel: str, event: CalendarEvent | None
+    ) -> None:
+        """Slack has no events visible to a channel only: reminders carry the meeting."""
 
     async def pin(self, workspace: str, channel: str, message_id: str) -> None:
         client = await self.clients.get(workspace)

@@ -71,6 +71,16 @@ class Channels(Permissions, Gateway):
                     "last_pin_timestamp": None,
                 }
             )
+        if ctype == CHANNEL_VOICE:
+            ch.update(
+                {
+                    "bitrate": 64000,
+                    "user_limit": 0,
+                    "rtc_region": None,
+                    "last_message_id": None,
+                    "rate_limit_per_user": 0,
+                }
+            )
         return ch
 
     @staticmethod

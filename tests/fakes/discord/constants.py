@@ -39,8 +39,10 @@ class P:
     MANAGE_ROLES = 1 << 28
     MANAGE_WEBHOOKS = 1 << 29
     USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_EVENTS = 1 << 33
     CREATE_PUBLIC_THREADS = 1 << 35
     SEND_MESSAGES_IN_THREADS = 1 << 38
+    CREATE_EVENTS = 1 << 44
     PIN_MESSAGES = 1 << 51
 
     ALL = (1 << 53) - 1
@@ -116,6 +118,7 @@ ERROR_MESSAGES = {
     10015: "Unknown Webhook",
     10062: "Unknown interaction",
     10063: "Unknown application command",
+    10070: "Unknown Guild Scheduled Event",
     40060: "Interaction has already been acknowledged",
     50001: "Missing Access",
     50005: "Cannot edit a message authored by another user",
@@ -124,6 +127,8 @@ ERROR_MESSAGES = {
     50013: "Missing Permissions",
     50035: "Invalid Form Body",
     30003: "Maximum number of pins reached (50)",
+    30038: "Maximum number of guild events reached (100)",
+    180000: "Cannot update the start of an event that has started",
 }
 
 CHANNEL_TEXT = 0

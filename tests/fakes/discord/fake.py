@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from tests.fakes.discord.channels import Channels
 from tests.fakes.discord.constants import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS
+from tests.fakes.discord.events import Events
 from tests.fakes.discord.guild import Guild
 from tests.fakes.discord.people import People
 from tests.fakes.discord.pins import Pins
 from tests.fakes.discord.server import Server
 
 
-class FakeDiscord(Server, People, Pins, Guild, Channels):
+class FakeDiscord(Server, People, Events, Pins, Guild, Channels):
     """One guild with the bot and its owner in it, and a #general channel."""
 
     def __init__(

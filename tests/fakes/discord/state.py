@@ -58,6 +58,7 @@ class DiscordState:
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
         self.pins: dict[str, list[str]] = {}
+        self.scheduled_events: dict[str, dict[str, Any]] = {}
         self.nonces: dict[tuple[str, str, str], str] = {}
         self.attachments: dict[str, bytes] = {}
         self.global_commands: list[dict[str, Any]] = []
