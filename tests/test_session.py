@@ -46,7 +46,9 @@ async def test_rounds_timer_pass_and_attendance(db_url: str) -> None:
         ]
         r = await h.run("ana", "/circle session pass")
         assert "now with @ben" in r.text
-        assert "@ana passes." in channel_texts(h)
+        # the one talking-piece message was edited: it says who passed and who speaks now
+        [piece] = [t for t in channel_texts(h) if "Talking piece" in t]
+        assert "@ana passes." in piece and "the talking piece is with @ben" in piece
         r = await h.run("ben", "/circle session next")
         assert "last turn" in r.text
         r = await h.run("lee", "/circle session end")

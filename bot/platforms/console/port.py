@@ -175,15 +175,22 @@ class ConsolePort:
         return mid
 
     async def edit(self, workspace: str, channel: str, message_id: str, message: Message) -> None:
-        """A terminal cannot change what it printed: the new version is printed, marked."""
-        where, _ = self.messages.get(message_id, (channel, message))
-        self.messages[message_id] = (where, message)
-        self._show(f"{where} {message_id} edited", message)
+        """A terminal cannot change what it printed: the lines that changed are printed,
+        marked with the message they belong to (nothing when nothing changed)."""
+        self._edited(message_id, channel, message)
 
     async def edit_dm(self, workspace: str, user: str, message_id: str, message: Message) -> None:
-        where, _ = self.messages.get(message_id, (f"DM {user}", message))
+        self._edited(message_id, f"DM {user}", message)
+
+    def _edited(self, message_id: str, where: str, message: Message) -> None:
+        where, before = self.messages.get(message_id, (where, Message("")))
         self.messages[message_id] = (where, message)
-        self._show(f"{where} {message_id} edited", message)
+        old = set(before.text.splitlines())
+        changed = [line for line in message.text.splitlines() if line not in old]
+        buttons = message.buttons if message.buttons != before.buttons else ()
+        if changed or buttons:
+            head = f"{where} {message_id} edited"
+            self.show(f"  [{head}] ", " " * (len(head) + 5), "\n".join(changed), buttons)
 
     async def show_next_meeting(
         self, workspace: str, channel: str, event: CalendarEvent | None
