@@ -203,6 +203,10 @@ class Schedule(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
     location: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    card_message_id: Mapped[str | None] = mapped_column(String(64))
+    """The pinned schedule message in the circle's channel, edited in place (a live message)."""
+    card_next: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """The next meeting that message shows, so the periodic pass edits it only when stale."""
 
 
 class PromptSchedule(Base):

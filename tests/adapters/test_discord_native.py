@@ -123,3 +123,35 @@ async def test_the_talking_piece_is_one_live_message_and_ending_asks_first(world
     closed = next(m for m in fake.messages_in(channel) if m["id"] == piece["id"])
     assert buttons_of(closed) == []
     fake.assert_clean()
+
+
+async def test_the_pinned_schedule_message_is_kept_up_to_date(world: World) -> None:
+    fake = world.fake
+    channel = await _circle_with_alice(world)
+    start = await _schedule_next_hour(world, channel)
+    [card] = [m for m in fake.pinned(channel) if m["embeds"]]
+    assert card["embeds"][0]["title"] == "Schedule of Tuesday Circle"
+    fields = _fields(card)
+    assert fields["Next meeting"] == f"<t:{int(start.timestamp())}:F>"
+    assert fields["Length"] == "90 minutes" and fields["Time zone"] == "UTC"
+    assert "Skipped" not in fields
+
+    # skipping the next meeting edits the same pinned message
+    await world.run(world.lee, "circle schedule skip", channel, date=start.date().isoformat())
+    [card2] = [m for m in fake.pinned(channel) if m["embeds"]]
+    assert card2["id"] == card["id"]
+    later = start + timedelta(weeks=1)
+    assert _fields(card2)["Next meeting"] == f"<t:{int(later.timestamp())}:F>"
+    assert _fields(card2)["Skipped"] == f"<t:{int(start.timestamp())}:F>"
+
+    # once that meeting is over, the periodic pass moves it on (and only then)
+    patches = len(fake.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}"))
+    await world.core.tick()
+    assert len(fake.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")) == patches
+    world.clock.set(later + timedelta(minutes=91))
+    await world.core.tick()
+    [card3] = [m for m in fake.pinned(channel) if m["embeds"]]
+    after = later + timedelta(weeks=1)
+    assert card3["id"] == card["id"]
+    assert _fields(card3)["Next meeting"] == f"<t:{int(after.timestamp())}:F>"
+    fake.assert_clean()

@@ -1,4 +1,5 @@
-"""live messages: the talking-piece message of a running session is edited in place
+"""live messages: the talking-piece message of a running session and the pinned schedule
+message are edited in place
 
 Revision ID: 0005_live
 Revises: 0004
@@ -10,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import storage.types
+
 revision: str = "0005_live"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -19,8 +22,16 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("circle_sessions") as batch:
         batch.add_column(sa.Column("message_id", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("schedules") as batch:
+        batch.add_column(sa.Column("card_message_id", sa.String(length=64), nullable=True))
+        batch.add_column(
+            sa.Column("card_next", storage.types.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("schedules") as batch:
+        batch.drop_column("card_next")
+        batch.drop_column("card_message_id")
     with op.batch_alter_table("circle_sessions") as batch:
         batch.drop_column("message_id")
