@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import schedules
+from bot.core.effects import Effects
 from bot.core.runtime import Core
 from bot.i18n import N_, translate
 from bot.port import CalendarEvent, ChatPort, ErrorKind, Field, Message, PlatformError, card
@@ -91,7 +92,12 @@ def schedule_card(
 
 
 async def _show_card(
-    port: ChatPort, s: AsyncSession, circle: Circle, loaded: schedules.Loaded, now: datetime
+    port: ChatPort,
+    s: AsyncSession,
+    circle: Circle,
+    loaded: schedules.Loaded,
+    now: datetime,
+    effects: Effects | None,
 ) -> None:
     """Post and pin the schedule message once, then edit it; post anew if it was deleted."""
     row = await s.get(Schedule, circle.id)
@@ -108,25 +114,37 @@ async def _show_card(
             if err.kind is not ErrorKind.GONE:
                 log.warning("schedule message not edited circle=%s code=%s", circle.id, err.code)
                 return
-    row.card_message_id = await port.post(circle.workspace_id, circle.channel_id, message)
-    row.card_next = occ.key if occ else None
+    workspace, channel = circle.workspace_id, circle.channel_id
+    posted = await port.post(workspace, channel, message)
+    row.card_message_id, row.card_next = posted, occ.key if occ else None
+    if effects is not None:  # rolled back: the message must not stay posted and pinned
+        effects.undo(
+            f"schedule.card:{posted}", lambda: port.delete_message(workspace, channel, posted)
+        )
     try:
-        await port.pin(circle.workspace_id, circle.channel_id, row.card_message_id)
+        await port.pin(workspace, channel, posted)
     except PlatformError as err:
         log.warning("schedule message not pinned circle=%s code=%s", circle.id, err.code)
 
 
 async def publish(
-    port: ChatPort, s: AsyncSession, circle: Circle, now: datetime, *, card: bool = True
+    port: ChatPort,
+    s: AsyncSession,
+    circle: Circle,
+    now: datetime,
+    *,
+    card: bool = True,
+    effects: Effects | None = None,
 ) -> None:
     """The pinned schedule message (unless ``card`` is False) and the platform event brought
-    up to date; a refusal is logged, never fatal (the schedule change itself stands)."""
+    up to date; a refusal is logged, never fatal (the schedule change itself stands). A new
+    pinned message is recorded in ``effects`` (a command's), so a rollback deletes it."""
     if circle.channel_id is None:
         return
     loaded = await schedules.load(s, circle.id)
     if loaded is not None and card:
         try:
-            await _show_card(port, s, circle, loaded, now)
+            await _show_card(port, s, circle, loaded, now, effects)
         except PlatformError as err:
             log.warning("schedule message not posted circle=%s code=%s", circle.id, err.code)
     try:

@@ -259,7 +259,8 @@ async def changed(sc: Scope, circle: Circle, action: str, detail: str | None = N
     horizon = timedelta(days=sc.core.settings.file.scheduler.horizon_days)
     result = await sync(sc.session, sc.now(), horizon, [circle.id])
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, None, detail)
-    await events.publish(sc.port, sc.session, circle, sc.now())  # e.g. Discord's event
+    # The pinned schedule message and (Discord, opt-in) the voice event follow the change.
+    await events.publish(sc.port, sc.session, circle, sc.now(), effects=sc.effects)
     return result
 
 

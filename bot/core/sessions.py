@@ -273,7 +273,12 @@ async def _show_piece(
             log.info("talking piece not edited circle=%s code=%s", circle.id, err.code)
             if ended:
                 return
-    run.message_id = await sc.port.post(sc.workspace, circle.channel_id, message)
+    channel = circle.channel_id
+    posted = run.message_id = await sc.port.post(sc.workspace, channel, message)
+    # Rolled back (the session did not start after all): its piece must not stay posted.
+    sc.effects.undo(
+        f"session.piece:{posted}", lambda: sc.port.delete_message(sc.workspace, channel, posted)
+    )
 
 
 async def _say(
