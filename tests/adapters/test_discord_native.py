@@ -155,3 +155,22 @@ async def test_the_pinned_schedule_message_is_kept_up_to_date(world: World) -> N
     assert card3["id"] == card["id"]
     assert _fields(card3)["Next meeting"] == f"<t:{int(after.timestamp())}:F>"
     fake.assert_clean()
+
+
+async def test_the_mentor_chart_is_an_embed_with_the_image_inside_and_alt_text(
+    world: World,
+) -> None:
+    fake = world.fake
+    channel = await _circle_with_alice(world)
+    ia = await world.run(world.organizer, "circle mentor chart", channel)
+    assert ia.ephemeral
+    message = ia.original
+    assert message is not None
+    [embed] = message["embeds"]
+    assert embed["title"] == "Tuesday Circle: attendance per meeting"
+    assert embed["image"]["url"] == "attachment://attendance-tuesday-circle.png"
+    assert {f["name"] for f in embed["fields"]} == {"Meetings recorded", "Skipped", "No record"}
+    [attachment] = message["attachments"]
+    assert attachment["filename"] == "attendance-tuesday-circle.png"
+    assert attachment["description"].startswith("Bar chart of people present per meeting.")
+    fake.assert_clean()
