@@ -80,7 +80,13 @@ async def test_a_reminder_count_changes_in_place(db_url: str) -> None:
             (k, m) for k, (ch, m) in h.port.messages.items() if ch == CH and "Reminder:" in m.text
         ]
         assert "Coming (0): Nobody yet" in reminder.text
+        [ana_dm] = [
+            k for k, (ch, m) in h.port.messages.items() if ch == "DM ana" and "Reminder:" in m.text
+        ]
+        await h.run("lee", "/circle remove @ana")  # she left: her copy is no longer updated
         await h.run("lee", "/circle rsvp yes")
+        assert "Nobody yet" in h.port.messages[ana_dm][1].text
+        assert not any(line.startswith(f"  [DM ana {ana_dm} edited]") for line in h.out)
         _, edited = h.port.messages[mid]
         assert "Coming (1): @lee" in edited.text
         assert f"  [{CH} {mid} edited] Coming (1): @lee" in h.out

@@ -416,8 +416,12 @@ async def refresh(
     if not sent:
         return 0
     answers = await repos.meetings.answers(sc.session, circle.id, occ.key)
+    # Someone who left since keeps the reminder as it was: they are not told who comes now.
+    members = {m.user_id for m in await repos.memberships(sc.session, circle.id)}
     edited = 0
     for receipt in sent:
+        if not receipt.recipient.startswith("channel:") and receipt.recipient not in members:
+            continue
         message = reminder_message(sc.port, circle, loaded, occ, receipt.sent_at, answers)
         try:
             if receipt.recipient.startswith("channel:"):
