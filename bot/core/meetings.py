@@ -52,7 +52,10 @@ def latest(loaded: schedules.Loaded, now: datetime) -> schedules.Occurrence | No
     place", for attendance and its roster."""
     began = [
         o
-        for o in schedules.occurrences(loaded.rule, loaded.exceptions, now - RECENT, now)
+        # The window's end is exclusive: a meeting starting this very instant has begun too.
+        for o in schedules.occurrences(
+            loaded.rule, loaded.exceptions, now - RECENT, now + timedelta(microseconds=1)
+        )
         if o.start <= now
     ]
     return began[-1] if began else None
