@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
-from bot.core import reminders
+from bot.core import meetings, reminders
 from bot.core.durations import format_duration
 from bot.i18n import N_
 from storage.models import Notify
@@ -48,11 +50,30 @@ class RemindersCog(Cog):
                 N_("dm, channel or off"),
                 required=True,
                 choices=tuple(n.value for n in Notify),
-            )
+            ),
+            Option(
+                "date",
+                OptType.DATE,
+                N_("only for the meeting on this date: off stops its reminders"),
+            ),
         ],
     )
-    async def notify(self, ctx: Context, where: str) -> Reply:
+    async def notify(self, ctx: Context, where: str, date: date | None) -> Reply:
         circle = ctx.need_circle()
+        if date is not None:
+            m = await meetings.mute(ctx.scope, circle, date, Notify(where) == Notify.OFF)
+            when = ctx.port.format_time(m.occ.start, m.zone)
+            return Reply(
+                ctx.t(
+                    N_(
+                        "No reminders for the meeting {when}. Your other reminders stay as "
+                        "they are."
+                    )
+                    if m.muted
+                    else N_("Reminders for the meeting {when} are back on."),
+                    when=when,
+                )
+            )
         chosen = await reminders.set_notify(ctx.scope, circle, Notify(where))
         messages = {
             Notify.DM: N_("You will get reminders for {circle} as direct messages."),

@@ -15,8 +15,9 @@ Late policy, per kind (the dispatcher may run late after downtime):
 * ``prompt:<kind>`` is posted while its meeting has not started, else SKIPPED.
 
 Reminders reach each member where they asked (``notify``): one post in the circle channel for
-everyone who chose ``channel``, a DM for each who chose ``dm``, nothing for ``off``. Every
-reminder carries RSVP buttons.
+everyone who chose ``channel``, a DM for each who chose ``dm``, nothing for ``off`` or for a
+meeting the person muted (``notify off date:…``). The channel's post is general; a DM says what
+that person answered ("You said you will come") with a button to change it.
 """
 
 from __future__ import annotations
@@ -343,7 +344,31 @@ def rsvp_buttons(circle: Circle, day: date, lang: str) -> tuple[Button, ...]:
     return (
         Button(translate(N_("Yes, I will come"), lang), f"rsvp yes {where}", "primary"),
         Button(translate(N_("No, not this time"), lang), f"rsvp no {where}"),
+        Button(translate(N_("Maybe"), lang), f"rsvp maybe {where}"),
     )
+
+
+ANSWER_LINES = {
+    None: N_("Will you come? Press a button below, or type /circle rsvp yes, no or maybe."),
+    "yes": N_("You said you will come. If that changes, press the button below."),
+    "no": N_("You said you cannot come this time. If that changes, press the button below."),
+    "maybe": N_("You said maybe. Will you come? Press a button below when you know."),
+}
+"""The reminder's last line for someone who answered this way (None: not yet, or the channel)."""
+
+
+def _answer_buttons(circle: Circle, day: date, lang: str, answer: str | None) -> tuple[Button, ...]:
+    yes, no, maybe = rsvp_buttons(circle, day, lang)
+    where = f"date:{day.isoformat()} circle:#{circle.id}"
+    if answer == "yes":
+        return (Button(translate(N_("I cannot come after all"), lang), f"rsvp no {where}"),)
+    if answer == "no":
+        return (
+            Button(translate(N_("I can come after all"), lang), f"rsvp yes {where}", "primary"),
+        )
+    if answer == "maybe":
+        return (yes, no)
+    return (yes, no, maybe)
 
 
 def reminder_message(
@@ -352,7 +377,12 @@ def reminder_message(
     loaded: schedules.Loaded,
     occ: schedules.Occurrence,
     now: datetime,
+    answer: str | None = None,
+    *,
+    personal: bool = False,
 ) -> Message:
+    """The reminder; a ``personal`` one (a DM) says what the person answered and offers to
+    change it and to stop this meeting's reminders. The channel's stays general."""
     lang, zone = circle.language, loaded.rule.zone
     lines = [
         translate(
@@ -363,6 +393,10 @@ def reminder_message(
             left=time_left(occ.start - now, lang),
         )
     ]
+    if circle.reconvene_at is not None and occ.key == circle.reconvene_at:
+        lines.append(
+            translate(N_("This is the reconvening: the circle meets to look back together."), lang)
+        )
     if occ.moved:
         lines.append(
             translate(
@@ -373,13 +407,17 @@ def reminder_message(
         )
     if loaded.rule.location:
         lines.append(translate(N_("Where: {where}"), lang, where=loaded.rule.location))
-    lines.append(
-        translate(
-            N_("Will you come? Press a button below, or type /circle rsvp yes or /circle rsvp no."),
-            lang,
-        )
+    day = local_date(occ, loaded)
+    if not personal:
+        lines.append(translate(ANSWER_LINES[None], lang))
+        return Message("\n".join(lines), rsvp_buttons(circle, day, lang))
+    lines.append(translate(ANSWER_LINES[answer], lang))
+    mute = Button(
+        translate(N_("No reminders for this meeting"), lang),
+        f"notify off date:{day.isoformat()} circle:#{circle.id}",
     )
-    return Message("\n".join(lines), rsvp_buttons(circle, local_date(occ, loaded), lang))
+    buttons = (*_answer_buttons(circle, day, lang, answer), mute)
+    return Message("\n".join(lines), buttons)
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -407,12 +445,16 @@ class Audience:
     dms: tuple[str, ...]
 
 
-async def audience(s: AsyncSession, circle: Circle) -> Audience:
-    """Who hears of a meeting: active members and leaders, and a mentor who still sits in."""
+async def audience(s: AsyncSession, circle: Circle, key: datetime | None = None) -> Audience:
+    """Who hears of a meeting: active members and leaders, and a mentor who still sits in;
+    not those who asked for no reminders for this meeting (``key``)."""
     people = list(await repos.memberships(s, circle.id))
     if any(m.role == Role.MENTOR for m in people):
         sits_in = await stages.current(s, circle.id) in (Stage.FACILITATING, Stage.OBSERVING)
         people = [m for m in people if m.role != Role.MENTOR or sits_in]
+    if key is not None:
+        muted = await repos.meetings.muted(s, circle.id, key)
+        people = [m for m in people if m.user_id not in muted]
     channel = circle.channel_id is not None and any(m.notify == Notify.CHANNEL for m in people)
     dms = tuple(sorted(m.user_id for m in people if m.notify == Notify.DM))
     return Audience(channel, dms)
@@ -437,7 +479,8 @@ async def send_reminder(job: Job) -> DeliveryStatus:
             return DeliveryStatus.SKIPPED  # the meeting has started: a reminder is no use now
         if await _later_reminder_due(s, d, now):
             return DeliveryStatus.SKIPPED  # a later reminder of the same meeting says it better
-        who = await audience(s, circle)
+        who = await audience(s, circle, occ.key)
+        answers = await repos.meetings.answers(s, d.circle_id, occ.key)
     port = job.core.port(circle.platform)
     message = reminder_message(port, circle, loaded, occ, now)
     workspace = circle.workspace_id
@@ -449,15 +492,16 @@ async def send_reminder(job: Job) -> DeliveryStatus:
 
         await job.once(f"channel:{channel}", post)
     for user in who.dms:
+        mine = reminder_message(port, circle, loaded, occ, now, answers.get(user), personal=True)
 
-        async def dm(key: str, user: str = user) -> str | None:
+        async def dm(key: str, user: str = user, mine: Message = mine) -> str | None:
             try:
                 return await notices.dm_or_notice(
                     job.core,
                     port,
                     workspace,
                     user,
-                    message,
+                    mine,
                     key=key,
                     retry=job.retry,
                     circle=circle,
