@@ -113,6 +113,10 @@ class ChatPort(Protocol):
 
         Used to undo a circle whose creation failed part-way, so nothing is left half-done."""
 
+    async def archive_channel(self, workspace: str, channel: str) -> None:
+        """Close a circle's channel for good but keep it readable where the platform can
+        (Slack: archive; Discord: nobody may post any more). Used by ``archive``."""
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         """Grant or revoke a person's access to a circle channel (idempotent)."""
 

@@ -84,8 +84,8 @@ class CirclesCog(Cog):
         who = ctx.port.mention(member)
         if outcome is circles.Added.WAITLISTED:
             text = N_(
-                "{circle} is full ({max} seats), so {person} is on the waitlist and will "
-                "be told when a seat frees."
+                "{circle} is full ({max} seats), so {person} is on the waitlist (place "
+                "{place}) and has been told; they move up when a seat frees."
             )
         elif outcome is circles.Added.ROLE_CHANGED:
             text = N_("{person} is now a {role} of {circle}.")
@@ -101,6 +101,7 @@ class CirclesCog(Cog):
                 max=circle.max_size,
                 person=who,
                 role=ctx.t(role or "member"),
+                place=await circles.waitlist_place(ctx.scope, circle, member),
             )
         )
 
@@ -218,6 +219,20 @@ class CirclesCog(Cog):
             if c.next_meeting
             else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)")),
         ]
+        zone = ZoneInfo(c.timezone)
+        if c.paused_until is not None:
+            lines.append(
+                ctx.t(
+                    N_("Paused: no meetings before {date}"),
+                    date=c.paused_until.astimezone(zone).date().isoformat(),
+                )
+            )
+        if c.reconvening is not None:
+            lines.append(
+                ctx.t(N_("Reconvening: {when}"), when=ctx.port.format_time(c.reconvening, zone))
+            )
+        if c.archived:
+            lines.append(ctx.t(N_("Archived: the records stay; nothing new is scheduled.")))
         if c.you_have_not_agreed:
             lines.append(ctx.t(N_("You have not agreed to the current ground rules yet.")))
         return Reply("\n".join(lines))

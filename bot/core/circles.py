@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core import meetings, mentoring, notices, rules, schedules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
@@ -133,6 +135,7 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
             await rules.apply_access(
                 sc, circle, m, agreed=agreed, stage=await stages.current(sc.session, circle.id)
             )
+            await tell_role(sc, circle, user, role)
             return Added.ROLE_CHANGED
         raise UserError(N_("A mentor cannot also hold a seat in the same circle."))
     if role == Role.MENTOR:
@@ -170,11 +173,12 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
             Message(
                 translate(
                     N_(
-                        "{circle} is full for now, so you are on its waitlist. You will get a "
-                        "message here as soon as a seat frees up."
+                        "{circle} is full for now, so you are on its waitlist (place {place}). "
+                        "You will get a message here as soon as a seat frees up."
                     ),
                     circle.language,
                     circle=circle.name,
+                    place=await waitlist_place(sc, circle, user),
                 )
             ),
         )
@@ -252,7 +256,112 @@ async def remove(
     await rules.set_access(sc, circle, user, Access.NONE)
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, user)
     await sc.session.flush()
+    await _tell_removal(sc, circle, user, action)
     return await promote_waitlisted(sc, circle) if held_seat else None
+
+
+async def leaders_of(sc: Scope, circle: Circle) -> list[str]:
+    return [
+        m.user_id for m in await repos.memberships(sc.session, circle.id) if m.role == Role.LEADER
+    ]
+
+
+async def _tell_removal(sc: Scope, circle: Circle, user: str, action: str) -> None:
+    """Nobody changes silently: a removed person hears it kindly; when someone leaves (or is
+    moved to another circle), the leaders hear it."""
+    lang = circle.language
+    if action == "member.remove" and user != sc.actor:
+        text = N_(
+            "You are no longer part of {circle}: a leader took you out of the circle. Thank you "
+            "for the time you shared. If you want to talk about it, reply to a leader; support "
+            "lines: /circle resources. To delete what the bot stored about you: /circle forget-me."
+        )
+        await notices.tell(sc, user, Message(translate(text, lang, circle=circle.name)))
+    if action in ("member.leave", "member.transfer"):
+        for leader in await leaders_of(sc, circle):
+            if leader != sc.actor:
+                await notices.tell(
+                    sc,
+                    leader,
+                    Message(
+                        translate(
+                            N_("{person} has left {circle}.")
+                            if action == "member.leave"
+                            else N_("{person} moved from {circle} to another circle."),
+                            lang,
+                            person=sc.port.mention(user),
+                            circle=circle.name,
+                        )
+                    ),
+                )
+
+
+ROLE_NOTES = {
+    Role.LEADER: N_(
+        "You are now a leader of {circle}: you can post prompts, set the schedule, run the "
+        "sessions and manage membership. /circle help shows the commands."
+    ),
+    Role.MEMBER: N_("You are now a member of {circle} (no longer one of its leaders)."),
+    Role.MENTOR: N_(
+        "You are now the mentor of {circle}. /circle mentor status shows how it is doing."
+    ),
+}
+
+
+async def tell_role(sc: Scope, circle: Circle, user: str, role: Role) -> None:
+    """A person whose role changed is told, in the circle's language."""
+    if user != sc.actor:
+        text = translate(ROLE_NOTES[role], circle.language, circle=circle.name)
+        await notices.tell(sc, user, Message(text), circle=circle)
+
+
+async def waitlist_place(sc: Scope, circle: Circle, user: str) -> int:
+    """1 for the first person waiting; 0 when the person is not on the waitlist."""
+    waiting = [m.user_id for m in await repos.memberships(sc.session, circle.id, Status.WAITLISTED)]
+    return waiting.index(user) + 1 if user in waiting else 0
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A circle the person waits for: on its waitlist (``place``) or asked to join (0)."""
+
+    circle: str
+    place: int
+
+
+async def waiting_for(s: AsyncSession, platform: str, workspace: str, user: str) -> list[Waiting]:
+    """The circles where the person is waitlisted or asked to join, so a command of theirs
+    can say so instead of asking "Which circle?"."""
+    out = []
+    for c, m in await repos.circles.waiting_memberships(s, platform, workspace, user):
+        if m.status == Status.WAITLISTED:
+            waiting = [w.user_id for w in await repos.memberships(s, c.id, Status.WAITLISTED)]
+            out.append(Waiting(c.name, waiting.index(user) + 1))
+        else:
+            out.append(Waiting(c.name, 0))
+    return out
+
+
+def waiting_error(found: Sequence[Waiting]) -> UserError:
+    """What a waiting person's command says when they are in no circle yet."""
+    w = found[0]
+    if w.place:
+        return UserError(
+            N_(
+                "You are on the waitlist of {circle} (place {place}). You will get a message "
+                "as soon as a seat frees up; until then only /circle help, resources, privacy "
+                "and leave work for you there."
+            ),
+            circle=w.circle,
+            place=w.place,
+        )
+    return UserError(
+        N_(
+            "You asked to join {circle}; a leader will answer soon. Until then, /circle "
+            "resources and /circle help are there for you."
+        ),
+        circle=w.circle,
+    )
 
 
 async def promote_waitlisted(sc: Scope, circle: Circle) -> str | None:
@@ -303,11 +412,8 @@ async def request_join(sc: Scope, circle: Circle) -> None:
         m.role, m.status, m.since = Role.MEMBER, Status.PENDING, sc.now()
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, "member.request")
     await sc.session.flush()
-    leaders = [
-        m.user_id for m in await repos.memberships(sc.session, circle.id) if m.role == Role.LEADER
-    ]
     lang = circle.language
-    for leader in leaders:
+    for leader in await leaders_of(sc, circle):
         await notices.dm(
             sc,
             leader,
@@ -323,6 +429,10 @@ async def request_join(sc: Scope, circle: Circle) -> None:
                         translate(N_("Approve"), lang),
                         f"add {sc.port.mention(sc.actor)} circle:#{circle.id}",
                         "primary",
+                    ),
+                    Button(
+                        translate(N_("Decline"), lang),
+                        f"decline {sc.port.mention(sc.actor)} circle:#{circle.id}",
                     ),
                 ),
             ),
@@ -362,6 +472,9 @@ class Summary:
     next_meeting: datetime | None
     you_have_not_agreed: bool
     """The asker is in the circle and has not agreed to the current ground rules."""
+    paused_until: datetime | None = None
+    reconvening: datetime | None = None
+    archived: bool = False
 
 
 async def overseen(sc: Scope, is_organizer: bool) -> Sequence[Circle]:
@@ -400,6 +513,9 @@ async def info(sc: Scope, circle: Circle, asker: Membership | None) -> Summary:
     agreed = await repos.agreed_users(s, circle.id, current.version) if current else set()
     seated = [m for m in active if m.role != Role.MENTOR]
     nxt = await meetings.next_meeting(s, circle.id, sc.now())
+    loaded = await schedules.load(s, circle.id)
+    again = schedules.reconvening(loaded, circle, sc.now()) if loaded is not None else None
+    paused = circle.paused_until
     return Summary(
         name=circle.name,
         leaders=by_role[Role.LEADER],
@@ -415,6 +531,9 @@ async def info(sc: Scope, circle: Circle, asker: Membership | None) -> Summary:
         timezone=circle.timezone,
         next_meeting=nxt.start if nxt else None,
         you_have_not_agreed=not await rules.agreed_now(sc, circle, sc.actor) and asker is not None,
+        paused_until=paused if paused is not None and paused > sc.now() else None,
+        reconvening=again.start if again is not None else None,
+        archived=circle.archived_at is not None,
     )
 
 

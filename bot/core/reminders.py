@@ -290,8 +290,16 @@ class OffsetsSet:
     offsets: tuple[timedelta, ...]
 
 
+OFF_WORDS = ("off", "none", "no")
+
+
 async def set_offsets(sc: Scope, circle: Circle, text: str) -> OffsetsSet:
-    """``reminders set 24h,1h``: when reminders go out before each meeting."""
+    """``reminders set 24h,1h``: when reminders go out before each meeting; ``reminders set
+    off``: none at all (scheduled prompts still go out)."""
+    if text.strip().lower() in OFF_WORDS:
+        circle.reminder_offsets = ""
+        await changed(sc, circle, "reminders.off")
+        return OffsetsSet(())
     try:
         parsed = tuple(parse_offsets(text))
     except ValueError:
@@ -305,6 +313,40 @@ async def set_offsets(sc: Scope, circle: Circle, text: str) -> OffsetsSet:
     circle.reminder_offsets = ",".join(format_duration(o) for o in parsed)
     await changed(sc, circle, "reminders.set")
     return OffsetsSet(parsed)
+
+
+@dataclass(frozen=True)
+class RemindersView:
+    """``reminders show``: when they go out, where the asker gets them, and the next ones."""
+
+    offsets: tuple[timedelta, ...]
+    notify: Notify | None
+    next_meeting: schedules.Occurrence | None
+    zone: str
+    due: list[datetime]
+    """When the next meeting's reminders go out (those still ahead)."""
+    muted: bool
+    """The asker asked for no reminders for the next meeting."""
+
+
+async def show(sc: Scope, circle: Circle) -> RemindersView:
+    offsets = offsets_of(circle.reminder_offsets)
+    m = await repos.membership(sc.session, circle.id, sc.actor)
+    loaded = await schedules.load(sc.session, circle.id)
+    nxt = schedules.upcoming(loaded, sc.now(), 1) if loaded is not None else []
+    occ = nxt[0] if nxt else None
+    due = sorted(occ.start - o for o in offsets if occ.start - o > sc.now()) if occ else []
+    muted = occ is not None and sc.actor in await repos.meetings.muted(
+        sc.session, circle.id, occ.key
+    )
+    return RemindersView(
+        offsets,
+        Notify(m.notify) if m is not None else None,
+        occ,
+        loaded.rule.zone.key if loaded is not None else circle.timezone,
+        due,
+        muted,
+    )
 
 
 async def set_notify(sc: Scope, circle: Circle, where: Notify) -> Notify:
