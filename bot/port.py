@@ -57,6 +57,8 @@ class FormField:
     required: bool = True
     max_length: int = 1000
     value: str = ""
+    choices: tuple[str, ...] = ()
+    """Offered values (a select on Slack; typed on platforms without one)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import circles
 from bot.i18n import N_
-from bot.port import Button
+from bot.port import Button, Form, FormField
 from storage.models import Circle, Role
 
 ROLE_CHOICES = ("member", "leader")
@@ -27,7 +27,12 @@ class CirclesCog(Cog):
             Option("mentor", OptType.USER, N_("the experienced mentor")),
             Option("min_size", OptType.INT, N_("fewest members"), min=2, max=50),
             Option("max_size", OptType.INT, N_("most members"), min=2, max=50),
-            Option("timezone", OptType.ZONE, N_("IANA time zone, e.g. Europe/Madrid")),
+            Option(
+                "timezone",
+                OptType.ZONE,
+                N_("IANA time zone, e.g. Europe/Madrid"),
+                suggestions=tuple(circles.all_zones()),
+            ),
             Option(
                 "language",
                 OptType.CHOICE,
@@ -47,6 +52,8 @@ class CirclesCog(Cog):
         timezone: str | None,
         language: str | None,
     ) -> Reply:
+        if circles.asks_for_timezone(ctx.scope, timezone):
+            return self._ask_zone(ctx, name, leader, mentor, min_size, max_size, language)
         circle = await circles.create(
             ctx.scope,
             circles.NewCircle(
@@ -67,6 +74,42 @@ class CirclesCog(Cog):
                 ),
                 name=circle.name,
             )
+        )
+
+    def _ask_zone(
+        self,
+        ctx: Context,
+        name: str,
+        leader: str | None,
+        mentor: str | None,
+        min_size: int | None,
+        max_size: int | None,
+        language: str | None,
+    ) -> Reply:
+        """The question, with a form that asks only for the zone (a select on Slack) and keeps
+        everything else that was typed."""
+        fixed = {"name": name}
+        for key, person in (("leader", leader), ("mentor", mentor)):
+            if person:
+                fixed[key] = ctx.port.mention(person)
+        for key, value in (("min_size", min_size), ("max_size", max_size), ("language", language)):
+            if value is not None:
+                fixed[key] = str(value)
+        return Reply(
+            ctx.t(circles.ZONE_QUESTION, name=name),
+            form=Form(
+                ctx.t(N_("Time zone of the circle")),
+                "create",
+                (
+                    FormField(
+                        "timezone",
+                        ctx.t(N_("Time zone (IANA), like Europe/Madrid")),
+                        max_length=64,
+                        choices=circles.COMMON_ZONES,
+                    ),
+                ),
+                fixed,
+            ),
         )
 
     @command(

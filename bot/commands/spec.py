@@ -74,6 +74,8 @@ class Option:
     min: int | None = None
     max: int | None = None
     max_length: int = 1000
+    suggestions: tuple[str, ...] = ()
+    """Values to offer while typing (Discord autocompletes them); any value may be typed."""
 
     def usage(self) -> str:
         """``@member``, ``kind``, ``[role:member|leader]``, ``[text:"…"]``."""

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import available_timezones
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,9 +45,68 @@ class NewCircle:
     language: str | None = None
 
 
+COMMON_ZONES = (
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Chicago",
+    "America/New_York",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Santiago",
+    "America/Argentina/Buenos_Aires",
+    "America/Sao_Paulo",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Rome",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Africa/Johannesburg",
+    "Asia/Kolkata",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+)
+"""Offered first when a new circle's zone is asked for (Slack's select, Discord's suggestions);
+any IANA zone can be typed."""
+
+
+def all_zones() -> list[str]:
+    """Every IANA zone this system knows, the common ones first (Discord autocompletes them)."""
+    rest = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return [*COMMON_ZONES, *(z for z in rest if z not in COMMON_ZONES)]
+
+
+def asks_for_timezone(sc: Scope, timezone: str | None) -> bool:
+    """A new circle needs its zone said when none was given and the deployment has no default
+    (``[circles] timezone`` unset): meeting at 19:00 UTC by accident helps nobody."""
+    return not timezone and sc.core.settings.file.circles.timezone is None
+
+
 def channel_name(prefix: str, name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return (prefix + slug)[:90]
+
+
+ZONE_QUESTION = N_(
+    'Which time zone does "{name}" meet in? Add timezone:ZONE to the command, like '
+    "timezone:America/Los_Angeles or timezone:Europe/Madrid (timezone:UTC if it really is UTC). "
+    "Nothing was created yet."
+)
 
 
 async def create(sc: Scope, spec: NewCircle) -> Circle:
@@ -54,7 +114,10 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
     d = sc.core.settings.file.circles
     max_size = spec.max_size or max(d.max_size, spec.min_size or 0)
     min_size = spec.min_size or min(d.min_size, max_size)
-    timezone, language = spec.timezone or d.timezone, spec.language or d.language
+    if asks_for_timezone(sc, spec.timezone):
+        raise UserError(ZONE_QUESTION, name=spec.name)
+    timezone = spec.timezone or d.timezone or "UTC"
+    language = spec.language or d.language
     name = " ".join(spec.name.split())
     if not _NAME.match(name):
         raise UserError(
