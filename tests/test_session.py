@@ -84,7 +84,7 @@ async def test_a_session_starts_with_who_is_here(db_url: str) -> None:
         bell = h.port.messages[max(h.port.messages, key=lambda k: int(k[1:]))][1]
         assert bell.text.startswith("Opening bell. Tuesday circle gathers.")
         assert "Here so far: @lee, @ana, @dev." in bell.text
-        assert [b.command for b in bell.buttons][0] == "session here circle:#1"
+        assert bell.buttons[0].command == "session here circle:#1"
         r = await h.run("ana", "/circle session next")
         assert "The rounds have not begun yet" in r.text
         r = await h.run("cara", "/circle session here")

@@ -27,7 +27,8 @@ from bot.i18n import N_, translate
 from bot.ops import metrics
 from bot.port import ErrorKind, PlatformError
 from storage import repos
-from storage.models import Circle, Status
+from storage.models import Circle
+from storage.models import Status as MemberStatus
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ class Router:
         if (
             m is not None
             and ctx.circle is not None
-            and m.status in (Status.WAITLISTED, Status.PENDING)
+            and m.status in (MemberStatus.WAITLISTED, MemberStatus.PENDING)
         ):
             waiting = await circles.waiting_for(ctx.session, ctx.platform, ctx.workspace, ctx.user)
             raise circles.waiting_error([w for w in waiting if w.circle == ctx.circle.name])
