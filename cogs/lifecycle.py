@@ -1,5 +1,8 @@
 """The life of a circle: pause and resume, hand the leader role over, assign the mentor,
-decline a request, move a member to another circle, archive the circle."""
+decline a request, move a member to another circle, archive the circle.
+
+They live in groups (``schedule``, ``mentor``, ``manage``) because Discord allows at most 25
+sub-commands and groups under ``/circle``."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from storage.models import Circle
 
 class LifecycleCog(Cog):
     @command(
-        "pause",
+        "schedule pause",
         who=[Who.LEADER],
         help=N_("Pause the circle (holidays): no meetings or reminders until a date."),
         options=[
@@ -39,7 +42,8 @@ class LifecycleCog(Cog):
             ctx.t(
                 N_(
                     "{circle} is paused until {date}: {n} meeting(s) skipped, no reminders "
-                    "until then. Members have been told. /circle resume ends the pause early."
+                    "until then. Members have been told. /circle schedule resume ends the "
+                    "pause early."
                 ),
                 circle=circle.name,
                 date=until.isoformat(),
@@ -47,7 +51,11 @@ class LifecycleCog(Cog):
             )
         )
 
-    @command("resume", who=[Who.LEADER], help=N_("End a pause early; meetings take place again."))
+    @command(
+        "schedule resume",
+        who=[Who.LEADER],
+        help=N_("End a pause early; meetings take place again."),
+    )
     async def resume(self, ctx: Context) -> Reply:
         circle = ctx.need_circle()
         r = await lifecycle.resume(ctx.scope, circle)
@@ -62,7 +70,7 @@ class LifecycleCog(Cog):
         )
 
     @command(
-        "handover",
+        "manage handover",
         who=[Who.LEADER],
         help=N_("Hand the leader role over to a member (you become a member)."),
         options=[
@@ -104,7 +112,7 @@ class LifecycleCog(Cog):
         return Reply(text)
 
     @command(
-        "decline",
+        "manage decline",
         who=[Who.LEADER],
         help=N_("Turn down a request to join (the person is told kindly)."),
         options=[Option("member", OptType.USER, N_("who asked to join"), required=True)],
@@ -121,7 +129,7 @@ class LifecycleCog(Cog):
         )
 
     @command(
-        "transfer",
+        "manage transfer",
         who=[Who.ORGANIZER],
         help=N_("Move a member to another circle; their records stay."),
         options=[
@@ -140,7 +148,7 @@ class LifecycleCog(Cog):
         return Reply(ctx.t(text, person=ctx.port.mention(member), old=circle.name, new=to.name))
 
     @command(
-        "archive",
+        "manage archive",
         who=[Who.ORGANIZER],
         help=N_("Close a circle: channel archived, no more meetings; its figures are kept."),
     )

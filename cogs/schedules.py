@@ -137,7 +137,10 @@ class ScheduleCog(Cog):
         if o.paused_until is not None:
             lines.append(
                 ctx.t(
-                    N_("Paused: no meetings before {date} (/circle resume ends the pause)."),
+                    N_(
+                        "Paused: no meetings before {date} (/circle schedule resume ends the "
+                        "pause)."
+                    ),
                     date=schedules.to_local(o.paused_until, zone).date().isoformat(),
                 )
             )

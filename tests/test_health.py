@@ -152,7 +152,7 @@ async def test_flags_for_rules_consults_and_a_waitlist_with_free_seats(db_url: s
         r = await h.run("maya", "/circle mentor status")
         assert "  Ground rules agreed: 1/2" in r.text
         assert "not everyone agreed to the current ground rules" in r.text
-        await h.run("ana", "/circle consult \"a question\"")
+        await h.run("ana", '/circle consult "a question"')
         h.clock.advance(timedelta(days=3, hours=1))
         r = await h.run("maya", "/circle mentor status")
         assert "a consult request unanswered for over 3 days" in r.text

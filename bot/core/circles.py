@@ -495,7 +495,7 @@ async def request_join(sc: Scope, circle: Circle) -> None:
                     ),
                     Button(
                         translate(N_("Decline"), lang),
-                        f"decline {sc.port.mention(sc.actor)} circle:#{circle.id}",
+                        f"manage decline {sc.port.mention(sc.actor)} circle:#{circle.id}",
                     ),
                 ),
             ),
