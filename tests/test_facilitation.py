@@ -21,7 +21,7 @@ async def _weekly(h: Harness, *members: str) -> None:
     assert "now meets every Tuesday" in r.text, r.text
 
 
-# -- item 6: notices --------------------------------------------------------------------------------
+# -- item 6: notices -------------------------------------------------------------------------------
 
 
 async def test_nobody_is_changed_silently(db_url: str) -> None:
@@ -48,11 +48,7 @@ async def test_nobody_is_changed_silently(db_url: str) -> None:
         # The removed person gets a kind word; a leader hears when someone leaves.
         await h.run("lee", "/circle remove @ana")
         assert dms_to(h, "ana")[-1].text.startswith("You are no longer part of Tuesday circle")
-        assert dms_to(h, "ben")[
-            -1
-        ].text == "A seat opened in Tuesday circle: you are now a member." or any(
-            "A seat opened" in m.text for m in dms_to(h, "ben")
-        )
+        assert any(m.text.startswith("A seat opened in Tuesday circle") for m in dms_to(h, "ben"))
         await h.run("ben", "/circle leave")
         assert dms_to(h, "lee")[-1].text == "@ben has left Tuesday circle."
         # After a rules edit each member who must agree again gets the rules and the button.
@@ -85,7 +81,7 @@ async def test_decline_a_join_request(db_url: str) -> None:
         assert "was sent to its leaders" in r.text
 
 
-# -- item 7: pause, unskip, reminders show / off --------------------------------------------------
+# -- item 7: pause, unskip, reminders show / off ---------------------------------------------------
 
 
 async def test_pause_over_a_holiday_and_resume(db_url: str) -> None:
@@ -169,7 +165,7 @@ async def test_reminders_show_and_off(db_url: str) -> None:
         assert r.text.startswith("Reminders for Tuesday circle are off.")
 
 
-# -- item 8: mentor assign, handover, transfer, archive -------------------------------------------
+# -- item 8: mentor assign, handover, transfer, archive --------------------------------------------
 
 
 async def test_mentor_assign_and_change(db_url: str) -> None:
@@ -260,7 +256,7 @@ async def test_archive_keeps_figures_and_forget_me_still_works(db_url: str) -> N
         assert "delete" in r.text.lower()
 
 
-# -- item 9: the reconvening -------------------------------------------------------------------------
+# -- item 9: the reconvening -----------------------------------------------------------------------
 
 
 async def test_the_reconvening_is_a_meeting_on_the_schedule(db_url: str) -> None:
@@ -325,7 +321,7 @@ async def test_a_schedule_correction_posts_one_line(db_url: str) -> None:
         )
 
 
-# -- item 10: the time-zone question --------------------------------------------------------------
+# -- item 10: the time-zone question ---------------------------------------------------------------
 
 
 async def test_create_asks_for_a_zone_when_none_is_configured(db_url: str) -> None:
