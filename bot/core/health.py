@@ -178,7 +178,9 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
         undelivered_consults=await consults.undelivered(s, circle.id),
     )
     quiet_since = h.last_meeting or circle.created_at
-    if now - quiet_since >= QUIET and paused is None:
+    if circle.paused_until is not None and circle.paused_until > quiet_since:
+        quiet_since = circle.paused_until  # weeks of a pause are not a quiet circle
+    if now - quiet_since >= QUIET:
         h.flags.append(Flag.NO_MEETING)
     if h.attendance is not None and h.attendance < LOW_ATTENDANCE:
         h.flags.append(Flag.LOW_ATTENDANCE)
