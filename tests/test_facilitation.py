@@ -4,6 +4,7 @@ real meeting, fewer channel posts, and the time-zone question."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from bot.core import calendar, schedules
 from storage.models import Circle, Delivery, DeliveryStatus, Membership, Rsvp, Status
 from tests.harness import Harness
 from tests.mentor_support import CH, START, circle_id, dms_to, make_circle, posts_in
+from tests.test_privacy import rows_naming
 
 
 async def _weekly(h: Harness, *members: str) -> None:
@@ -252,8 +254,24 @@ async def test_archive_keeps_figures_and_forget_me_still_works(db_url: str) -> N
         assert "  Members: 2/7, waitlist 0" in r.text
         r = await h.run("ana", "/circle info")
         assert "Archived: the records stay; nothing new is scheduled." in r.text
-        r = await h.run("ana", "/circle forget-me")
-        assert "delete" in r.text.lower()
+        r = await h.run("ana", "/circle forget-me confirm:yes")
+        assert "deleted" in r.text
+        assert await rows_naming(h, "ana") == []
+
+
+async def test_new_rows_that_name_a_person_are_exported_and_forgotten(db_url: str) -> None:
+    """A reminder mute and a maybe are the person's data: in the export, gone after forget-me."""
+    async with Harness(db_url, START) as h:
+        await _weekly(h, "ana")
+        await h.run("ana", "/circle rsvp maybe")
+        await h.run("ana", "/circle notify off date:2026-03-10")
+        export = await h.run("ana", "/circle export")
+        assert export.file is not None
+        tables = json.loads(export.file.data)["tables"]
+        assert tables["reminder_mutes"][0]["user_id"] == "ana"
+        assert tables["rsvps"][0]["maybe"] is True
+        await h.run("ana", "/circle forget-me confirm:yes")
+        assert await rows_naming(h, "ana") == []
 
 
 # -- item 9: the reconvening -----------------------------------------------------------------------

@@ -42,6 +42,7 @@ from storage.models import (
     Membership,
     Prompt,
     PromptUse,
+    ReminderMute,
     Rsvp,
     RuleAgreement,
     RuleVersion,
@@ -51,7 +52,16 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-DELETE = (Membership, RuleAgreement, Rsvp, Attendance, DeliveryReceipt, Delivery, SessionSeat)
+DELETE = (
+    Membership,
+    RuleAgreement,
+    Rsvp,
+    ReminderMute,
+    Attendance,
+    DeliveryReceipt,
+    Delivery,
+    SessionSeat,
+)
 """Tables whose rows about a person exist only for that person."""
 
 ABOUT = N_(
