@@ -182,7 +182,7 @@ async def handover(sc: Scope, circle: Circle, to: str, previous: str | None) -> 
         raise UserError(
             N_(
                 "{person} is not a leader of {circle}. Say whose role passes on: /circle "
-                "handover @new from:@leader"
+                "manage handover @new from:@leader"
             ),
             person=sc.port.mention(old),
             circle=circle.name,
