@@ -123,7 +123,8 @@ class CirclesCog(Cog):
     )
     async def add(self, ctx: Context, member: str, role: str | None) -> Reply:
         circle = ctx.need_circle()
-        outcome = await circles.add(ctx.scope, circle, member, Role(role or "member"))
+        added = await circles.add_person(ctx.scope, circle, member, Role(role or "member"))
+        outcome = added.outcome
         who = ctx.port.mention(member)
         if outcome is circles.Added.WAITLISTED:
             text = N_(
@@ -144,7 +145,7 @@ class CirclesCog(Cog):
                 max=circle.max_size,
                 person=who,
                 role=ctx.t(role or "member"),
-                place=await circles.waitlist_place(ctx.scope, circle, member),
+                place=added.place,
             )
         )
 

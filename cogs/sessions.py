@@ -7,7 +7,6 @@ from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import sessions
 from bot.i18n import N_
-from storage.models import Role
 
 TURN = Option("turn", OptType.WORD, N_("the turn a button belongs to (buttons fill it in)"))
 
@@ -52,10 +51,9 @@ class SessionsCog(Cog):
     )
     async def here(self, ctx: Context, people: list[str] | None) -> Reply:
         circle = ctx.need_circle()
-        is_leader = ctx.is_organizer or (
-            ctx.membership is not None and ctx.membership.role in (Role.LEADER, Role.MENTOR)
+        r = await sessions.here(
+            ctx.scope, circle, ctx.membership, people or [], is_organizer=ctx.is_organizer
         )
-        r = await sessions.here(ctx.scope, circle, people or [], is_leader=is_leader)
         if not people:
             text = (
                 N_("Welcome. You are marked present; the talking piece will come to you.")

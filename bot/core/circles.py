@@ -250,6 +250,19 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
     return Added.ADDED
 
 
+@dataclass(frozen=True)
+class Addition:
+    outcome: Added
+    place: int
+    """The person's place on the waitlist (0 unless waitlisted)."""
+
+
+async def add_person(sc: Scope, circle: Circle, user: str, role: Role) -> Addition:
+    """``add``: ``add``, and where on the waitlist the person now is."""
+    outcome = await add(sc, circle, user, role)
+    return Addition(outcome, await waitlist_place(sc, circle, user))
+
+
 async def welcome(sc: Scope, circle: Circle, m: Membership) -> None:
     """Grant view access and ask a new person to read and agree to the ground rules."""
     stage = await stages.current(sc.session, circle.id)

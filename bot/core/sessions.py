@@ -175,10 +175,13 @@ class Here:
     """Who holds the talking piece after a correction (None while gathering or done)."""
 
 
-async def here(sc: Scope, circle: Circle, people: Sequence[str], *, is_leader: bool) -> Here:
+async def here(
+    sc: Scope, circle: Circle, m: Membership | None, people: Sequence[str], *, is_organizer: bool
+) -> Here:
     """``session here``: I am here (anyone seated); ``session here @a @b``: a leader sets who
     is here. Late arrivals join the end of the speaking order; someone taken off the list loses
     their turn (the piece moves on if they held it)."""
+    is_leader = is_organizer or (m is not None and m.role in (Role.LEADER, Role.MENTOR))
     run = await _need_run(sc, circle)
     order = await repos.sessions.seats(sc.session, run.id)
     seated = await _seated(sc, circle)

@@ -575,3 +575,19 @@ async def test_create_without_a_zone_asks_with_a_select_in_a_modal(db_url: str) 
         info = await w.circle(lee, "info")
         assert "Time zone: Europe/Madrid" in info.text
         assert w.fake.violations == []
+
+
+async def test_archive_archives_the_slack_channel(w: SlackWorld) -> None:
+    """Issue 10 item 8: an archived circle's Slack channel is archived (readable, no posts);
+    its members stay in it, so they can still read it."""
+    c = await create_circle(w)
+    await w.press(c.lee, *agree_button(w, c.lee))
+    reply = await w.circle(c.lee, "manage archive", channel=c.channel)
+    assert "Only these people" in reply.text
+    reply = await w.circle(c.org, 'manage archive circle:"Tuesday circle"')
+    assert "is archived" in reply.text, reply.text
+    channel = w.fake.channels[c.channel]
+    assert channel.is_archived and c.lee in channel.members
+    reply = await w.circle(c.lee, "schedule set day:monday time:18:00", channel=c.channel)
+    assert reply.text.startswith("Tuesday circle is archived")
+    assert w.fake.violations == []
