@@ -357,6 +357,11 @@ async def test_create_asks_for_a_zone_when_none_is_configured(db_url: str) -> No
         assert r.text.startswith("Created the circle")
         r = await h.run("lee", "/circle info")
         assert "Time zone: America/Chicago" in r.text
-    async with Harness(db_url.replace(".db", "-utc.db"), START) as h:
+
+
+async def test_a_configured_default_zone_is_used_without_asking(db_url: str) -> None:
+    async with Harness(db_url, START) as h:  # the harness configures timezone = "UTC"
         r = await h.run("organizer", '/circle create "Tuesday circle" leader:@lee')
-        assert r.text.startswith("Created the circle")  # a configured default is used
+        assert r.text.startswith("Created the circle")
+        r = await h.run("lee", "/circle info")
+        assert "Time zone: UTC" in r.text
