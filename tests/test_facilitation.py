@@ -44,6 +44,10 @@ async def test_nobody_is_changed_silently(db_url: str) -> None:
         await h.run("dev", '/circle join "Tuesday circle"')
         r = await h.run("dev", "/circle rsvp yes")
         assert r.text.startswith("You asked to join Tuesday circle; a leader will answer soon.")
+        r = await h.run("dev", "/circle leave")  # withdraws the request
+        assert r.text.startswith("You have left Tuesday circle.")
+        r = await h.run("dev", "/circle rsvp yes")
+        assert r.text.startswith("Which circle?")
         # Role changes are told.
         await h.run("lee", "/circle add @ana role:leader")
         assert dms_to(h, "ana")[-1].text.startswith("You are now a leader of Tuesday circle")

@@ -181,6 +181,8 @@ class Router:
             and ctx.circle is not None
             and m.status in (MemberStatus.WAITLISTED, MemberStatus.PENDING)
         ):
+            if spec.name in circles.WAITING_MAY:
+                return
             waiting = await circles.waiting_for(ctx.session, ctx.platform, ctx.workspace, ctx.user)
             raise circles.waiting_error([w for w in waiting if w.circle == ctx.circle.name])
         if ctx.circle is None and spec.circle is not CircleUse.REQUIRED:
@@ -235,8 +237,13 @@ class Router:
                     circle = every[0]
         if circle is None and spec.circle is CircleUse.REQUIRED:
             waiting = await circles.waiting_for(s, inv.platform, inv.workspace, inv.user)
-            if waiting and not named:
+            if len(waiting) == 1 and not named and spec.name in circles.WAITING_MAY:
+                circle = await repos.circle_by_id(
+                    s, inv.platform, inv.workspace, waiting[0].circle_id
+                )
+            elif waiting and not named:
                 raise circles.waiting_error(waiting)
+        if circle is None and spec.circle is CircleUse.REQUIRED:
             raise UserError(
                 N_(
                     "Which circle? Add circle:NAME (see /circle list), or run the command in the "

@@ -403,6 +403,12 @@ class Waiting:
 
     circle: str
     place: int
+    circle_id: int = 0
+
+
+WAITING_MAY = frozenset({"leave"})
+"""What a waitlisted or pending person may run on the circle they wait for (leave: stop
+waiting); commands for anyone (help, resources, privacy, export, forget-me) work anyway."""
 
 
 async def waiting_for(s: AsyncSession, platform: str, workspace: str, user: str) -> list[Waiting]:
@@ -412,9 +418,9 @@ async def waiting_for(s: AsyncSession, platform: str, workspace: str, user: str)
     for c, m in await repos.circles.waiting_memberships(s, platform, workspace, user):
         if m.status == Status.WAITLISTED:
             waiting = [w.user_id for w in await repos.memberships(s, c.id, Status.WAITLISTED)]
-            out.append(Waiting(c.name, waiting.index(user) + 1))
+            out.append(Waiting(c.name, waiting.index(user) + 1, c.id))
         else:
-            out.append(Waiting(c.name, 0))
+            out.append(Waiting(c.name, 0, c.id))
     return out
 
 
@@ -425,8 +431,7 @@ def waiting_error(found: Sequence[Waiting]) -> UserError:
         return UserError(
             N_(
                 "You are on the waitlist of {circle} (place {place}). You will get a message "
-                "as soon as a seat frees up; until then only /circle help, resources, privacy "
-                "and leave work for you there."
+                "as soon as a seat frees up. To stop waiting: /circle leave."
             ),
             circle=w.circle,
             place=w.place,
@@ -434,7 +439,7 @@ def waiting_error(found: Sequence[Waiting]) -> UserError:
     return UserError(
         N_(
             "You asked to join {circle}; a leader will answer soon. Until then, /circle "
-            "resources and /circle help are there for you."
+            "resources and /circle help are there for you; /circle leave withdraws the request."
         ),
         circle=w.circle,
     )
