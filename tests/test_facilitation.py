@@ -369,3 +369,21 @@ async def test_a_configured_default_zone_is_used_without_asking(db_url: str) -> 
         assert r.text.startswith("Created the circle")
         r = await h.run("lee", "/circle info")
         assert "Time zone: UTC" in r.text
+
+
+async def test_a_spanish_circle_hears_the_new_notices_in_spanish(db_url: str) -> None:
+    async with Harness(db_url, START) as h:
+        await h.run("organizer", '/circle create "Círculo martes" leader:@lee language:es')
+        await h.run("lee", "/circle add @ana")
+        await h.run("lee", "/circle schedule set day:tuesday time:19:00 timezone:Europe/Madrid")
+        await h.run("ana", "/circle rsvp yes")
+        h.clock.advance(timedelta(hours=1))  # the 24 h reminder of Tuesday 19:00 CET
+        await h.core.tick()
+        dm = [m for w, m in h.port.messages.values() if w == "DM ana"][-1]
+        assert "Dijiste que vas a venir." in dm.text
+        assert [b.label for b in dm.buttons] == [
+            "Al final no puedo ir",
+            "Sin recordatorios para esta reunión",
+        ]
+        r = await h.run("lee", "/circle schedule pause until:2026-03-20")
+        assert r.text.startswith("Círculo martes está en pausa hasta el 2026-03-20")
