@@ -387,3 +387,25 @@ async def test_a_spanish_circle_hears_the_new_notices_in_spanish(db_url: str) ->
         ]
         r = await h.run("lee", "/circle schedule pause until:2026-03-20")
         assert r.text.startswith("Círculo martes está en pausa hasta el 2026-03-20")
+
+
+async def test_a_reconvening_on_a_continuing_schedule_is_that_weeks_meeting(db_url: str) -> None:
+    """When the circle still meets weekly, the reconvening is its first meeting four months
+    on: the same occurrence (RSVPs and reminders as usual), named the reconvening."""
+    async with Harness(db_url, START) as h:
+        await _weekly(h, "ana")
+        await h.run("maya", "/circle mentor stage set graduated")
+        assert "reconvene on Tue 2026-07-07 19:00 UTC" in posts_in(h)[-1].text
+        r = await h.run("ana", "/circle schedule show")
+        assert "Reconvening: Tue 2026-07-07 19:00 UTC" in r.text
+        async with h.core.sessions() as s:
+            circle = await s.get(Circle, await circle_id(h))
+            assert circle is not None
+            assert circle.reconvene_at == datetime(2026, 7, 7, 19, 0, tzinfo=UTC)
+            loaded = await schedules.need(s, circle)
+            assert loaded.exceptions == {}  # a regular meeting: nothing added to the schedule
+            ics = calendar.build(circle, loaded, h.clock.now()).decode()
+        assert "SUMMARY:Tuesday circle: reconvening" in ics
+        assert "RECURRENCE-ID:20260707T190000Z" in ics  # renames that week's occurrence
+        r = await h.run("ana", "/circle rsvp yes date:2026-07-07")
+        assert "You are coming to the meeting Tue 2026-07-07 19:00 UTC" in r.text
