@@ -254,8 +254,10 @@ async def test_archive_keeps_figures_and_forget_me_still_works(db_url: str) -> N
         h.clock.advance(timedelta(days=2))
         await h.core.tick()
         assert not any("Reminder:" in m.text for _w, m in h.port.messages.values())
+        h.clock.advance(timedelta(weeks=4))
         r = await h.run("maya", "/circle mentor status")
         assert "  Members: 2/7, waitlist 0" in r.text
+        assert "  Archived on 2026-03-02" in r.text and "  Flags: none" in r.text
         r = await h.run("ana", "/circle info")
         assert "Archived: the records stay; nothing new is scheduled." in r.text
         r = await h.run("ana", "/circle forget-me confirm:yes")

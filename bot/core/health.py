@@ -177,6 +177,8 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
         paused_until=paused,
         undelivered_consults=await consults.undelivered(s, circle.id),
     )
+    if circle.archived_at is not None:
+        return h  # closed: the figures stay, nothing is worth a flag any more
     quiet_since = h.last_meeting or circle.created_at
     if circle.paused_until is not None and circle.paused_until > quiet_since:
         quiet_since = circle.paused_until  # weeks of a pause are not a quiet circle
@@ -252,6 +254,10 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
             when=port.format_time(h.next_meeting, zone) if h.next_meeting else t(N_("none")),
         ),
     ]
+    if c.archived_at is not None:
+        lines.append(
+            t(N_("  Archived on {date}"), date=c.archived_at.astimezone(zone).date().isoformat())
+        )
     if h.paused_until is not None:
         lines.append(
             t(N_("  Paused until {date}"), date=h.paused_until.astimezone(zone).date().isoformat())
