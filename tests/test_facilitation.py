@@ -52,7 +52,7 @@ async def test_nobody_is_changed_silently(db_url: str) -> None:
         await h.run("lee", "/circle add @ana role:leader")
         assert dms_to(h, "ana")[-1].text.startswith("You are now a leader of Tuesday circle")
         # The removed person gets a kind word; a leader hears when someone leaves.
-        await h.run("lee", "/circle remove @ana")
+        await h.run("organizer", '/circle remove @ana circle:"Tuesday circle"')
         assert dms_to(h, "ana")[-1].text.startswith("You are no longer part of Tuesday circle")
         assert any(m.text.startswith("A seat opened in Tuesday circle") for m in dms_to(h, "ben"))
         await h.run("ben", "/circle leave")
@@ -273,9 +273,11 @@ async def test_new_rows_that_name_a_person_are_exported_and_forgotten(db_url: st
         await h.run("ana", "/circle notify off date:2026-03-10")
         export = await h.run("ana", "/circle export")
         assert export.file is not None
-        tables = json.loads(export.file.data)["tables"]
-        assert tables["reminder_mutes"][0]["user_id"] == "ana"
-        assert tables["rsvps"][0]["maybe"] is True
+        records = json.loads(export.file.data)["records"]
+        assert records["meetings_you_wanted_no_reminders_for"] == [
+            {"circle": "Tuesday circle", "occurrence": "2026-03-10T19:00:00+00:00"}
+        ]
+        assert records["your_rsvps"][0]["maybe"] is True
         await h.run("ana", "/circle forget-me confirm:yes")
         assert await rows_naming(h, "ana") == []
 
