@@ -97,8 +97,7 @@ def test_transcript(tmp_path: Path, name: str) -> None:
 
 def test_a_second_console_run_continues_the_same_circles(tmp_path: Path) -> None:
     first = tmp_path / "first.txt"
-    first.write_text('/circle create "Tuesday circle" leader:@lee timezone:UTC
-')
+    first.write_text('/circle create "Tuesday circle" leader:@lee timezone:UTC\n')
     second = tmp_path / "second.txt"
     second.write_text("lee: /circle add @ana\norganizer: /circle list\n")
     assert run_console(tmp_path, first).returncode == 0
