@@ -60,7 +60,9 @@ class DatabaseSettings(Strict):
 class CircleDefaults(Strict):
     min_size: int = Field(5, ge=2, le=50)
     max_size: int = Field(7, ge=2, le=50)
-    timezone: str = "UTC"
+    timezone: str | None = None
+    """Unset (the default): ``create`` without ``timezone:`` asks for the circle's zone instead
+    of quietly using UTC. Set it (even to "UTC") to use it for circles created without one."""
     language: Literal["en", "es"] = "en"
     reminder_offsets: str = "24h,1h"
     channel_prefix: str = Field("circle-", max_length=20)
@@ -68,8 +70,8 @@ class CircleDefaults(Strict):
 
     @field_validator("timezone")
     @classmethod
-    def _zone(cls, value: str) -> str:
-        return _valid_zone(value)
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else _valid_zone(value)
 
     @field_validator("reminder_offsets")
     @classmethod

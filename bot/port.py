@@ -147,6 +147,8 @@ class FormField:
     required: bool = True
     max_length: int = 1000
     value: str = ""
+    choices: tuple[str, ...] = ()
+    """Offered values (a select on Slack; typed on platforms without one)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,10 @@ class ChatPort(Protocol):
         """Delete (or archive, where deleting is not allowed) a channel this bot created.
 
         Used to undo a circle whose creation failed part-way, so nothing is left half-done."""
+
+    async def archive_channel(self, workspace: str, channel: str) -> None:
+        """Close a circle's channel for good but keep it readable where the platform can
+        (Slack: archive; Discord: nobody may post any more). Used by ``archive``."""
 
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         """Grant or revoke a person's access to a circle channel (idempotent)."""

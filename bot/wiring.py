@@ -15,6 +15,7 @@ from bot.core.sealing import Sealer
 from cogs.circles import CirclesCog
 from cogs.consults import ConsultsCog
 from cogs.help import HelpCog
+from cogs.lifecycle import LifecycleCog
 from cogs.meetings import MeetingsCog
 from cogs.mentoring import MentoringCog
 from cogs.privacy import PrivacyCog
@@ -53,6 +54,7 @@ def all_cogs() -> list[Cog]:
         ScheduleCog(),
         RemindersCog(),
         MeetingsCog(),
+        LifecycleCog(),
         HelpCog(),
     ]
 

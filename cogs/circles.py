@@ -9,7 +9,7 @@ from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import circles
 from bot.i18n import N_
-from bot.port import Button
+from bot.port import Button, Form, FormField
 from storage.models import Circle, Role
 
 ROLE_CHOICES = ("member", "leader")
@@ -27,7 +27,12 @@ class CirclesCog(Cog):
             Option("mentor", OptType.USER, N_("the experienced mentor")),
             Option("min_size", OptType.INT, N_("fewest members"), min=2, max=50),
             Option("max_size", OptType.INT, N_("most members"), min=2, max=50),
-            Option("timezone", OptType.ZONE, N_("IANA time zone, e.g. Europe/Madrid")),
+            Option(
+                "timezone",
+                OptType.ZONE,
+                N_("IANA time zone, e.g. Europe/Madrid"),
+                suggestions=tuple(circles.all_zones()),
+            ),
             Option(
                 "language",
                 OptType.CHOICE,
@@ -47,6 +52,8 @@ class CirclesCog(Cog):
         timezone: str | None,
         language: str | None,
     ) -> Reply:
+        if circles.asks_for_timezone(ctx.scope, timezone):
+            return self._ask_zone(ctx, name, leader, mentor, min_size, max_size, language)
         circle = await circles.create(
             ctx.scope,
             circles.NewCircle(
@@ -69,6 +76,42 @@ class CirclesCog(Cog):
             )
         )
 
+    def _ask_zone(
+        self,
+        ctx: Context,
+        name: str,
+        leader: str | None,
+        mentor: str | None,
+        min_size: int | None,
+        max_size: int | None,
+        language: str | None,
+    ) -> Reply:
+        """The question, with a form that asks only for the zone (a select on Slack) and keeps
+        everything else that was typed."""
+        fixed = {"name": name}
+        for key, person in (("leader", leader), ("mentor", mentor)):
+            if person:
+                fixed[key] = ctx.port.mention(person)
+        for key, value in (("min_size", min_size), ("max_size", max_size), ("language", language)):
+            if value is not None:
+                fixed[key] = str(value)
+        return Reply(
+            ctx.t(circles.ZONE_QUESTION, name=name),
+            form=Form(
+                ctx.t(N_("Time zone of the circle")),
+                "create",
+                (
+                    FormField(
+                        "timezone",
+                        ctx.t(N_("Time zone (IANA), like Europe/Madrid")),
+                        max_length=64,
+                        choices=circles.COMMON_ZONES,
+                    ),
+                ),
+                fixed,
+            ),
+        )
+
     @command(
         "add",
         who=[Who.LEADER],
@@ -80,12 +123,13 @@ class CirclesCog(Cog):
     )
     async def add(self, ctx: Context, member: str, role: str | None) -> Reply:
         circle = ctx.need_circle()
-        outcome = await circles.add(ctx.scope, circle, member, Role(role or "member"))
+        added = await circles.add_person(ctx.scope, circle, member, Role(role or "member"))
+        outcome = added.outcome
         who = ctx.port.mention(member)
         if outcome is circles.Added.WAITLISTED:
             text = N_(
-                "{circle} is full ({max} seats), so {person} is on the waitlist and will "
-                "be told when a seat frees."
+                "{circle} is full ({max} seats), so {person} is on the waitlist (place "
+                "{place}) and has been told; they move up when a seat frees."
             )
         elif outcome is circles.Added.ROLE_CHANGED:
             text = N_("{person} is now a {role} of {circle}.")
@@ -101,6 +145,7 @@ class CirclesCog(Cog):
                 max=circle.max_size,
                 person=who,
                 role=ctx.t(role or "member"),
+                place=added.place,
             )
         )
 
@@ -218,6 +263,20 @@ class CirclesCog(Cog):
             if c.next_meeting
             else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)")),
         ]
+        zone = ZoneInfo(c.timezone)
+        if c.paused_until is not None:
+            lines.append(
+                ctx.t(
+                    N_("Paused: no meetings before {date}"),
+                    date=c.paused_until.astimezone(zone).date().isoformat(),
+                )
+            )
+        if c.reconvening is not None:
+            lines.append(
+                ctx.t(N_("Reconvening: {when}"), when=ctx.port.format_time(c.reconvening, zone))
+            )
+        if c.archived:
+            lines.append(ctx.t(N_("Archived: the records stay; nothing new is scheduled.")))
         if c.you_have_not_agreed:
             lines.append(ctx.t(N_("You have not agreed to the current ground rules yet.")))
         return Reply("\n".join(lines))

@@ -18,23 +18,35 @@ class MeetingsCog(Cog):
         who=[Who.MEMBER],
         help=N_("Say whether you will come to the next meeting (or the one on a date)."),
         options=[
-            Option("answer", OptType.CHOICE, N_("yes or no"), required=True, choices=("yes", "no")),
+            Option(
+                "answer",
+                OptType.CHOICE,
+                N_("yes, no or maybe"),
+                required=True,
+                choices=meetings.ANSWERS,
+            ),
             Option("date", OptType.DATE, N_("the meeting's date (default: the next one)")),
         ],
     )
     async def rsvp(self, ctx: Context, answer: str, date: date | None) -> Reply:
         circle = ctx.need_circle()
-        r = await meetings.rsvp(ctx.scope, circle, answer == "yes", date)
-        text = ctx.t(
-            N_("Thank you. You are coming to the meeting {when}.")
-            if r.going
-            else N_("Thank you for letting us know. You are not coming to the meeting {when}."),
-            when=ctx.port.format_time(r.occ.start, r.zone),
-        )
+        r = await meetings.rsvp(ctx.scope, circle, answer, date)
+        said = {
+            "yes": N_("Thank you. You are coming to the meeting {when}."),
+            "no": N_("Thank you for letting us know. You are not coming to the meeting {when}."),
+            "maybe": N_(
+                "Thank you. You might come to the meeting {when}; answer yes or no whenever "
+                "you know."
+            ),
+        }
+        text = ctx.t(said[r.answer], when=ctx.port.format_time(r.occ.start, r.zone))
         text += " " + ctx.t(
-            N_("So far {going} going, {not_going} not going."),
+            N_("So far {going} going, {not_going} not going, {maybe} maybe.")
+            if r.roster.maybe
+            else N_("So far {going} going, {not_going} not going."),
             going=len(r.roster.going),
             not_going=len(r.roster.not_going),
+            maybe=len(r.roster.maybe),
         )
         return Reply(text)
 
@@ -76,8 +88,24 @@ class MeetingsCog(Cog):
             ),
             ctx.t(N_("Going: {names}"), names=names(r.going)),
             ctx.t(N_("Not going: {names}"), names=names(r.not_going)),
-            ctx.t(N_("No answer: {names}"), names=names(r.no_answer)),
         ]
+        if r.maybe:
+            lines.append(ctx.t(N_("Maybe: {names}"), names=names(r.maybe)))
+        lines.append(ctx.t(N_("No answer: {names}"), names=names(r.no_answer)))
+        if r.mentor is not None:
+            answer = {
+                "yes": N_("going"),
+                "no": N_("not going"),
+                "maybe": N_("maybe"),
+                None: N_("no answer"),
+            }[r.mentor_answer]
+            lines.append(
+                ctx.t(
+                    N_("Mentor (sits in): {name}, {answer}"),
+                    name=ctx.port.mention(r.mentor),
+                    answer=ctx.t(answer),
+                )
+            )
         buttons: tuple[Button, ...] = ()
         if r.present is not None:
             lines.append(ctx.t(N_("Recorded present: {names}"), names=names(r.present)))

@@ -106,7 +106,17 @@ class ScheduleCog(Cog):
                 ]
             )
 
-        return Reply(word(await schedules.set_schedule(ctx.scope, circle, new, word)))
+        def correction(loaded: Loaded) -> str:
+            found = schedules.upcoming(loaded, ctx.now(), 1)
+            return ctx.t(
+                N_("Schedule change: {circle} now meets {schedule}. Next meeting: {when}."),
+                circle=circle.name,
+                schedule=describe(ctx, loaded),
+                when=when(ctx, loaded, found[0]) if found else ctx.t(N_("none")),
+            )
+
+        loaded = await schedules.set_schedule(ctx.scope, circle, new, word, correction)
+        return Reply(word(loaded))
 
     @command("schedule show", who=[Who.MEMBER], help=N_("The next three meetings."))
     async def show(self, ctx: Context) -> Reply:
@@ -122,6 +132,18 @@ class ScheduleCog(Cog):
             ctx.t(N_("Next meetings:")),
             *occurrence_lines(ctx, o.loaded, o.upcoming),
         ]
+        if o.reconvening is not None:
+            lines.append(ctx.t(N_("Reconvening: {when}"), when=when(ctx, o.loaded, o.reconvening)))
+        if o.paused_until is not None:
+            lines.append(
+                ctx.t(
+                    N_(
+                        "Paused: no meetings before {date} (/circle schedule resume ends the "
+                        "pause)."
+                    ),
+                    date=schedules.to_local(o.paused_until, zone).date().isoformat(),
+                )
+            )
         for occ in o.skipped:
             lines.append(ctx.t(N_("Skipped: {when}"), when=ctx.port.format_time(occ.key, zone)))
         lines.append(
@@ -183,3 +205,21 @@ class ScheduleCog(Cog):
             )
 
         return Reply(word(await schedules.move(ctx.scope, circle, date, to, time, word)))
+
+    @command(
+        "schedule unskip",
+        who=[Who.LEADER],
+        help=N_("Hold a skipped meeting after all; its reminders go out again."),
+        options=[Option("date", OptType.DATE, N_("the skipped meeting's date"), required=True)],
+    )
+    async def unskip(self, ctx: Context, date: date) -> Reply:
+        circle = ctx.need_circle()
+
+        def word(r: schedules.Changed) -> str:
+            return ctx.t(
+                N_("The meeting of {circle} on {when} takes place after all."),
+                circle=circle.name,
+                when=ctx.port.format_time(r.start, r.zone),
+            )
+
+        return Reply(word(await schedules.unskip(ctx.scope, circle, date, word)))

@@ -82,6 +82,12 @@ class Circle(Base):
     reminder_offsets: Mapped[str] = mapped_column(String(128), default="24h,1h")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(64))
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """While set and in the future: a leader paused the circle (no meetings, no reminders)."""
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Closed: no meetings or reminders, the channel archived; figures and data stay."""
+    reconvene_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """The occurrence key of the reconvening meeting planned at graduation."""
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="circle", cascade="all, delete-orphan", passive_deletes=True
@@ -232,6 +238,8 @@ class ScheduleException(Base):
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
     occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
     moved_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A skip made by ``pause`` (``resume`` takes back only these)."""
 
 
 class Delivery(Base):
@@ -283,7 +291,23 @@ class Rsvp(Base):
     occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
     user_id: Mapped[str] = mapped_column(String(64))
     going: Mapped[bool] = mapped_column(Boolean)
+    maybe: Mapped[bool] = mapped_column(Boolean, default=False)
+    """``rsvp maybe`` (then ``going`` is false): not sure yet."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReminderMute(Base):
+    """A person asked for no reminders for one meeting (``notify off date:…``)."""
+
+    __tablename__ = "reminder_mutes"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "occurrence", "user_id", name="uq_reminder_mute"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[str] = mapped_column(String(64))
 
 
 class Meeting(Base):
@@ -349,6 +373,8 @@ class CircleSession(Base):
     turn_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(64))
     """The talking-piece message, edited in place as the piece moves (a live message)."""
+    gathering: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The opening bell has rung and people say "I'm here"; no turns yet."""
 
 
 class SessionSeat(Base):
@@ -433,6 +459,7 @@ PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Delivery, "target_id"),
     (DeliveryReceipt, "recipient"),
     (Rsvp, "user_id"),
+    (ReminderMute, "user_id"),
     (Attendance, "user_id"),
     (Consult, "asker_id"),
     (Consult, "mentor_id"),

@@ -26,6 +26,9 @@ class Harness:
     console: ConsoleSession
 
     def __init__(self, db_url: str, start: datetime, **file: Any) -> None:
+        # Tests create circles in UTC unless they say otherwise; ``circles={}`` leaves the
+        # default zone unset, so ``create`` asks for one as a fresh deployment does.
+        file.setdefault("circles", {"timezone": "UTC"})
         self.settings = Settings(
             file=FileSettings.model_validate(file),
             env=Environment(CIRCLEKEEPER_DATABASE_URL=db_url),

@@ -29,7 +29,7 @@ def test_it_opens_with_what_it_is_its_database_and_how_to_get_help(tmp_path: Pat
 def test_any_plain_name_is_a_person_and_is_introduced_once(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        'organizer: /circle create "Tuesday circle" leader:@lee\n'
+        'organizer: /circle create "Tuesday circle" leader:@lee timezone:UTC\n'
         "lee: /circle add @zoe\n"
         "zoe: /circle rules agree\n"
         "lee: /circle add @Not-A-Name!\n",
@@ -43,7 +43,7 @@ def test_any_plain_name_is_a_person_and_is_introduced_once(tmp_path: Path) -> No
 def test_a_second_run_continues_people_access_pins_and_numbering(tmp_path: Path) -> None:
     console(
         tmp_path,
-        'organizer: /circle create "Tuesday circle" leader:@lee mentor:@maya\n'
+        'organizer: /circle create "Tuesday circle" leader:@lee mentor:@maya timezone:UTC\n'
         "lee: /circle add @ana\n"
         "organizer: /circle mentor stage advance circle:#1\n"
         "organizer: /circle mentor stage advance circle:#1\n"
@@ -66,7 +66,8 @@ def test_a_second_run_continues_people_access_pins_and_numbering(tmp_path: Path)
 def test_files_are_saved_by_default_and_their_path_is_printed(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        'organizer: /circle create "Tuesday circle" leader:@lee\nlee: /circle export\n',
+        'organizer: /circle create "Tuesday circle" leader:@lee timezone:UTC\n'
+        "lee: /circle export\n",
     )
     assert "saved as circlekeeper-files/circlekeeper-export.json" in out
     assert (tmp_path / "circlekeeper-files" / "circlekeeper-export.json").is_file()
@@ -75,7 +76,7 @@ def test_files_are_saved_by_default_and_their_path_is_printed(tmp_path: Path) ->
 def test_a_name_prefix_acts_once_without_switching_the_current_person(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        'organizer: /circle create "Tuesday circle" leader:@lee\n'
+        'organizer: /circle create "Tuesday circle" leader:@lee timezone:UTC\n'
         "lee: /circle add @ana\n"
         ":as ana\n"
         "lee: /circle add @ben\n"
@@ -90,7 +91,7 @@ def test_advance_runs_every_delivery_that_falls_due_on_the_way_in_time_order(
 ) -> None:
     out = console(
         tmp_path,
-        'organizer: /circle create "Tuesday circle" leader:@lee\n'
+        'organizer: /circle create "Tuesday circle" leader:@lee timezone:UTC\n'
         "lee: /circle add @ana\n"
         "lee: /circle schedule set tuesday 19:00\n"
         "lee: /circle reminders set 24h,1h\n"

@@ -74,7 +74,12 @@ async def test_reminders_arrive_on_time_where_each_member_asked(db_url: str) -> 
         # Every reminder carries RSVP buttons; pressing one answers for the presser.
         ana_dm = reminder_to(h, "DM ana")
         labels = [b.label for b in ana_dm.buttons]
-        assert labels == ["Yes, I will come", "No, not this time"]
+        assert labels == [
+            "Yes, I will come",
+            "No, not this time",
+            "Maybe",
+            "No reminders for this meeting",
+        ]
         assert ana_dm.buttons[0].command == "rsvp yes date:2026-03-03 circle:#1"
         pressed = (
             await h.router.run_text(
@@ -85,6 +90,46 @@ async def test_reminders_arrive_on_time_where_each_member_asked(db_url: str) -> 
 
         sent = reminders(await advance(h, "1379m"))  # Tuesday 18:00
         assert len(sent) == 3 and all("(starts in 1 hour)" in line for line in sent)
+        # Item 4: ana answered, so her reminder says so and offers to change it.
+        ana_dm = reminder_to(h, "DM ana")
+        assert ana_dm.text.splitlines()[-1] == (
+            "You said you will come. If that changes, press the button below."
+        )
+        assert [(b.label, b.command) for b in ana_dm.buttons] == [
+            ("I cannot come after all", "rsvp no date:2026-03-03 circle:#1"),
+            ("No reminders for this meeting", "notify off date:2026-03-03 circle:#1"),
+        ]
+        lee_dm = reminder_to(h, "DM lee")
+        assert lee_dm.text.splitlines()[-1].startswith("Will you come?")
+        channel = reminder_to(h, CHANNEL)
+        assert channel.text.splitlines()[-1].startswith("Will you come?")  # general
+
+
+async def test_rsvp_maybe_and_no_reminders_for_one_meeting(db_url: str) -> None:
+    """Item 4: ``rsvp maybe``; ``notify off date:`` stops one meeting's reminders only."""
+    start = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    async with circle(db_url, start, "day:tuesday time:19:00 timezone:Europe/London", "ana") as h:
+        r = await h.run("ana", "/circle rsvp maybe")
+        assert r.text.startswith("Thank you. You might come to the meeting Tue 2026-03-03 19:00")
+        assert r.text.endswith("So far 0 going, 0 not going, 1 maybe.")
+        r = await h.run("lee", "/circle notify off date:2026-03-03")
+        assert r.text.startswith("No reminders for the meeting Tue 2026-03-03 19:00 GMT.")
+        sent = reminders(await advance(h, "7h"))  # 19:00 Monday: the 24 h reminder
+        assert not any("[DM lee]" in line for line in sent)
+        ana_dm = reminder_to(h, "DM ana")
+        assert ana_dm.text.splitlines()[-1].startswith("You said maybe.")
+        assert [b.label for b in ana_dm.buttons] == [
+            "Yes, I will come",
+            "No, not this time",
+            "No reminders for this meeting",
+        ]
+        r = await h.run("lee", "/circle attendance")
+        assert "Maybe: @ana" in r.text.splitlines()
+        # The next week's meeting reminds lee again: the mute was for one meeting.
+        sent = reminders(await advance(h, "7d"))
+        assert any("[DM lee] Reminder: Tuesday circle meets Tue 2026-03-10" in x for x in sent)
+        r = await h.run("lee", "/circle notify dm date:2026-03-17")
+        assert r.text.startswith("Reminders for the meeting Tue 2026-03-17 19:00 GMT are back on")
 
 
 def reminder_to(h: Harness, where: str) -> Message:

@@ -19,6 +19,7 @@ from bot.commands.grammar import parse
 from bot.commands.permissions import may_run
 from bot.commands.reply import Outcome, Reply, Status
 from bot.commands.spec import CircleUse, CommandSpec, Registry, Who
+from bot.core import circles, lifecycle
 from bot.core.effects import Effects
 from bot.core.errors import UserError
 from bot.core.runtime import Core
@@ -27,6 +28,7 @@ from bot.ops import metrics
 from bot.port import ErrorKind, PlatformError
 from storage import repos
 from storage.models import Circle
+from storage.models import Status as MemberStatus
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,16 @@ class Router:
     async def _check(self, ctx: Context, spec: CommandSpec) -> None:
         if may_run(spec, ctx.is_organizer, ctx.membership):
             return
+        m = ctx.membership
+        if (
+            m is not None
+            and ctx.circle is not None
+            and m.status in (MemberStatus.WAITLISTED, MemberStatus.PENDING)
+        ):
+            if spec.name in circles.WAITING_MAY:
+                return
+            waiting = await circles.waiting_for(ctx.session, ctx.platform, ctx.workspace, ctx.user)
+            raise circles.waiting_error([w for w in waiting if w.circle == ctx.circle.name])
         if ctx.circle is None and spec.circle is not CircleUse.REQUIRED:
             # Not about one circle: a role held in any circle here is enough (e.g. mentors).
             held = await repos.active_roles(ctx.session, ctx.platform, ctx.workspace, ctx.user)
@@ -224,6 +236,14 @@ class Router:
                 if len(every) == 1:
                     circle = every[0]
         if circle is None and spec.circle is CircleUse.REQUIRED:
+            waiting = await circles.waiting_for(s, inv.platform, inv.workspace, inv.user)
+            if len(waiting) == 1 and not named and spec.name in circles.WAITING_MAY:
+                circle = await repos.circle_by_id(
+                    s, inv.platform, inv.workspace, waiting[0].circle_id
+                )
+            elif waiting and not named:
+                raise circles.waiting_error(waiting)
+        if circle is None and spec.circle is CircleUse.REQUIRED:
             raise UserError(
                 N_(
                     "Which circle? Add circle:NAME (see /circle list), or run the command in the "
@@ -231,6 +251,7 @@ class Router:
                 )
             )
         if circle is not None:
+            lifecycle.check_open(circle, spec.name)
             ctx.circle = circle
             ctx.lang = circle.language
             ctx.membership = await repos.membership(s, circle.id, inv.user)

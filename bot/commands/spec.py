@@ -74,6 +74,16 @@ class Option:
     min: int | None = None
     max: int | None = None
     max_length: int = 1000
+    suggestions: tuple[str, ...] = ()
+    """Values to offer while typing (Discord autocompletes them); any value may be typed."""
+
+    def suggest(self, typed: str, limit: int = 25) -> list[str]:
+        """The suggestions that contain what was typed (``los`` → America/Los_Angeles), those
+        that start with it first, in their declared order."""
+        word = typed.strip().lower().replace(" ", "_")
+        hits = [v for v in self.suggestions if word in v.lower()]
+        starts = [v for v in hits if any(p.startswith(word) for p in v.lower().split("/"))]
+        return (starts + [v for v in hits if v not in starts])[:limit]
 
     def usage(self) -> str:
         """``@member``, ``kind``, ``[role:member|leader]``, ``[text:"…"]``."""

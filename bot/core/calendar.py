@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from icalendar import Calendar, Event, Timezone, vRecur
 
 from bot.core import schedules
-from bot.core.schedules import Loaded, to_local, to_utc
+from bot.core.schedules import Loaded, is_instance, to_local, to_utc
 from bot.core.scope import Scope
 from bot.i18n import N_, translate
 from storage.models import Circle
@@ -70,11 +70,13 @@ def build(circle: Circle, loaded: Loaded, now: datetime) -> bytes:
         )
     )
 
-    def event(start_local: datetime) -> Event:
+    again = translate(N_("{circle}: reconvening"), lang, circle=circle.name)
+
+    def event(start_local: datetime, title: str = summary, uid: str = uid) -> Event:
         ev = Event()
         ev.add("uid", uid)
         ev.add("dtstamp", now.astimezone(UTC))
-        ev.add("summary", summary)
+        ev.add("summary", title)
         ev.add("description", description)
         if loaded.rule.location:
             ev.add("location", loaded.rule.location)
@@ -88,10 +90,17 @@ def build(circle: Circle, loaded: Loaded, now: datetime) -> bytes:
     for key in skipped:
         main.add("exdate", _aware_local(to_local(key, zone), loaded))
     cal.add_component(main)
-    for key, moved in sorted(loaded.exceptions.items()):
-        if moved is None:
+    reconvene = circle.reconvene_at
+    overrides = {k: m for k, m in loaded.exceptions.items() if m is not None}
+    if reconvene is not None and reconvene not in loaded.exceptions:
+        overrides[reconvene] = reconvene  # a regular meeting: renamed by an override
+    for key, moved in sorted(overrides.items()):
+        title = again if key == reconvene else summary
+        if not is_instance(loaded.rule, key):
+            # A meeting of its own (the reconvening after the schedule ended): its own event.
+            cal.add_component(event(to_local(moved, zone), title, f"reconvene-{uid}"))
             continue
-        override = event(to_local(moved, zone))
+        override = event(to_local(moved, zone), title)
         override.add("recurrence-id", _aware_local(to_local(key, zone), loaded))
         override.add("sequence", 1)
         cal.add_component(override)

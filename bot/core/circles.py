@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import available_timezones
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import meetings, mentoring, notices, rules, schedules, stages
 from bot.core.errors import UserError
@@ -42,9 +45,68 @@ class NewCircle:
     language: str | None = None
 
 
+COMMON_ZONES = (
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Chicago",
+    "America/New_York",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Santiago",
+    "America/Argentina/Buenos_Aires",
+    "America/Sao_Paulo",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Rome",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Africa/Johannesburg",
+    "Asia/Kolkata",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+)
+"""Offered first when a new circle's zone is asked for (Slack's select, Discord's suggestions);
+any IANA zone can be typed."""
+
+
+def all_zones() -> list[str]:
+    """Every IANA zone this system knows, the common ones first (Discord autocompletes them)."""
+    rest = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return [*COMMON_ZONES, *(z for z in rest if z not in COMMON_ZONES)]
+
+
+def asks_for_timezone(sc: Scope, timezone: str | None) -> bool:
+    """A new circle needs its zone said when none was given and the deployment has no default
+    (``[circles] timezone`` unset): meeting at 19:00 UTC by accident helps nobody."""
+    return not timezone and sc.core.settings.file.circles.timezone is None
+
+
 def channel_name(prefix: str, name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return (prefix + slug)[:90]
+
+
+ZONE_QUESTION = N_(
+    'Which time zone does "{name}" meet in? Add timezone:ZONE to the command, like '
+    "timezone:America/Los_Angeles or timezone:Europe/Madrid (timezone:UTC if it really is UTC). "
+    "Nothing was created yet."
+)
 
 
 async def create(sc: Scope, spec: NewCircle) -> Circle:
@@ -52,7 +114,10 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
     d = sc.core.settings.file.circles
     max_size = spec.max_size or max(d.max_size, spec.min_size or 0)
     min_size = spec.min_size or min(d.min_size, max_size)
-    timezone, language = spec.timezone or d.timezone, spec.language or d.language
+    if asks_for_timezone(sc, spec.timezone):
+        raise UserError(ZONE_QUESTION, name=spec.name)
+    timezone = spec.timezone or d.timezone or "UTC"
+    language = spec.language or d.language
     name = " ".join(spec.name.split())
     if not _NAME.match(name):
         raise UserError(
@@ -133,6 +198,7 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
             await rules.apply_access(
                 sc, circle, m, agreed=agreed, stage=await stages.current(sc.session, circle.id)
             )
+            await tell_role(sc, circle, user, role)
             return Added.ROLE_CHANGED
         raise UserError(N_("A mentor cannot also hold a seat in the same circle."))
     if role == Role.MENTOR:
@@ -170,17 +236,31 @@ async def add(sc: Scope, circle: Circle, user: str, role: Role) -> Added:
             Message(
                 translate(
                     N_(
-                        "{circle} is full for now, so you are on its waitlist. You will get a "
-                        "message here as soon as a seat frees up."
+                        "{circle} is full for now, so you are on its waitlist (place {place}). "
+                        "You will get a message here as soon as a seat frees up."
                     ),
                     circle.language,
                     circle=circle.name,
+                    place=await waitlist_place(sc, circle, user),
                 )
             ),
         )
         return Added.WAITLISTED
     await welcome(sc, circle, m)
     return Added.ADDED
+
+
+@dataclass(frozen=True)
+class Addition:
+    outcome: Added
+    place: int
+    """The person's place on the waitlist (0 unless waitlisted)."""
+
+
+async def add_person(sc: Scope, circle: Circle, user: str, role: Role) -> Addition:
+    """``add``: ``add``, and where on the waitlist the person now is."""
+    outcome = await add(sc, circle, user, role)
+    return Addition(outcome, await waitlist_place(sc, circle, user))
 
 
 async def welcome(sc: Scope, circle: Circle, m: Membership) -> None:
@@ -252,7 +332,117 @@ async def remove(
     await rules.set_access(sc, circle, user, Access.NONE)
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, action, user)
     await sc.session.flush()
+    await _tell_removal(sc, circle, user, action)
     return await promote_waitlisted(sc, circle) if held_seat else None
+
+
+async def leaders_of(sc: Scope, circle: Circle) -> list[str]:
+    return [
+        m.user_id for m in await repos.memberships(sc.session, circle.id) if m.role == Role.LEADER
+    ]
+
+
+async def _tell_removal(sc: Scope, circle: Circle, user: str, action: str) -> None:
+    """Nobody changes silently: a removed person hears it kindly; when someone leaves (or is
+    moved to another circle), the leaders hear it."""
+    lang = circle.language
+    if action == "member.remove" and user != sc.actor:
+        text = N_(
+            "You are no longer part of {circle}: a leader took you out of the circle. Thank you "
+            "for the time you shared. If you want to talk about it, reply to a leader; support "
+            "lines: /circle resources. To delete what the bot stored about you: /circle forget-me."
+        )
+        await notices.tell(sc, user, Message(translate(text, lang, circle=circle.name)))
+    if action in ("member.leave", "member.transfer"):
+        for leader in await leaders_of(sc, circle):
+            if leader != sc.actor:
+                await notices.tell(
+                    sc,
+                    leader,
+                    Message(
+                        translate(
+                            N_("{person} has left {circle}.")
+                            if action == "member.leave"
+                            else N_("{person} moved from {circle} to another circle."),
+                            lang,
+                            person=sc.port.mention(user),
+                            circle=circle.name,
+                        )
+                    ),
+                )
+
+
+ROLE_NOTES = {
+    Role.LEADER: N_(
+        "You are now a leader of {circle}: you can post prompts, set the schedule, run the "
+        "sessions and manage membership. /circle help shows the commands."
+    ),
+    Role.MEMBER: N_("You are now a member of {circle} (no longer one of its leaders)."),
+    Role.MENTOR: N_(
+        "You are now the mentor of {circle}. /circle mentor status shows how it is doing."
+    ),
+}
+
+
+async def tell_role(sc: Scope, circle: Circle, user: str, role: Role) -> None:
+    """A person whose role changed is told, in the circle's language."""
+    if user != sc.actor:
+        text = translate(ROLE_NOTES[role], circle.language, circle=circle.name)
+        await notices.tell(sc, user, Message(text), circle=circle)
+
+
+async def waitlist_place(sc: Scope, circle: Circle, user: str) -> int:
+    """1 for the first person waiting; 0 when the person is not on the waitlist."""
+    waiting = [m.user_id for m in await repos.memberships(sc.session, circle.id, Status.WAITLISTED)]
+    return waiting.index(user) + 1 if user in waiting else 0
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A circle the person waits for: on its waitlist (``place``) or asked to join (0)."""
+
+    circle: str
+    place: int
+    circle_id: int = 0
+
+
+WAITING_MAY = frozenset({"leave"})
+"""What a waitlisted or pending person may run on the circle they wait for (leave: stop
+waiting); commands for anyone (help, resources, privacy, export, forget-me) work anyway."""
+
+
+async def waiting_for(s: AsyncSession, platform: str, workspace: str, user: str) -> list[Waiting]:
+    """The circles where the person is waitlisted or asked to join, so a command of theirs
+    can say so instead of asking "Which circle?"."""
+    out = []
+    for c, m in await repos.circles.waiting_memberships(s, platform, workspace, user):
+        if m.status == Status.WAITLISTED:
+            waiting = [w.user_id for w in await repos.memberships(s, c.id, Status.WAITLISTED)]
+            out.append(Waiting(c.name, waiting.index(user) + 1, c.id))
+        else:
+            out.append(Waiting(c.name, 0, c.id))
+    return out
+
+
+def waiting_error(found: Sequence[Waiting]) -> UserError:
+    """What a waiting person's command says when they are in no circle yet."""
+    w = found[0]
+    if w.place:
+        return UserError(
+            N_(
+                "You are on the waitlist of {circle} (place {place}). You will get a message "
+                "as soon as a seat frees up. To stop waiting: /circle leave."
+            ),
+            circle=w.circle,
+            place=w.place,
+        )
+    return UserError(
+        N_(
+            "You asked to join {circle}; a leader will answer soon. Until then, /circle "
+            "resources and /circle help are there for you; /circle leave withdraws the request."
+        ),
+        circle=w.circle,
+    )
 
 
 async def promote_waitlisted(sc: Scope, circle: Circle) -> str | None:
@@ -303,11 +493,8 @@ async def request_join(sc: Scope, circle: Circle) -> None:
         m.role, m.status, m.since = Role.MEMBER, Status.PENDING, sc.now()
     repos.audit(sc.session, sc.now(), circle.id, sc.actor, "member.request")
     await sc.session.flush()
-    leaders = [
-        m.user_id for m in await repos.memberships(sc.session, circle.id) if m.role == Role.LEADER
-    ]
     lang = circle.language
-    for leader in leaders:
+    for leader in await leaders_of(sc, circle):
         await notices.dm(
             sc,
             leader,
@@ -323,6 +510,10 @@ async def request_join(sc: Scope, circle: Circle) -> None:
                         translate(N_("Approve"), lang),
                         f"add {sc.port.mention(sc.actor)} circle:#{circle.id}",
                         "primary",
+                    ),
+                    Button(
+                        translate(N_("Decline"), lang),
+                        f"manage decline {sc.port.mention(sc.actor)} circle:#{circle.id}",
                     ),
                 ),
             ),
@@ -362,6 +553,9 @@ class Summary:
     next_meeting: datetime | None
     you_have_not_agreed: bool
     """The asker is in the circle and has not agreed to the current ground rules."""
+    paused_until: datetime | None = None
+    reconvening: datetime | None = None
+    archived: bool = False
 
 
 async def overseen(sc: Scope, is_organizer: bool) -> Sequence[Circle]:
@@ -400,6 +594,9 @@ async def info(sc: Scope, circle: Circle, asker: Membership | None) -> Summary:
     agreed = await repos.agreed_users(s, circle.id, current.version) if current else set()
     seated = [m for m in active if m.role != Role.MENTOR]
     nxt = await meetings.next_meeting(s, circle.id, sc.now())
+    loaded = await schedules.load(s, circle.id)
+    again = schedules.reconvening(loaded, circle, sc.now()) if loaded is not None else None
+    paused = circle.paused_until
     return Summary(
         name=circle.name,
         leaders=by_role[Role.LEADER],
@@ -415,6 +612,9 @@ async def info(sc: Scope, circle: Circle, asker: Membership | None) -> Summary:
         timezone=circle.timezone,
         next_meeting=nxt.start if nxt else None,
         you_have_not_agreed=not await rules.agreed_now(sc, circle, sc.actor) and asker is not None,
+        paused_until=paused if paused is not None and paused > sc.now() else None,
+        reconvening=again.start if again is not None else None,
+        archived=circle.archived_at is not None,
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,3 +248,8 @@ async def open_count(s: AsyncSession, circle_id: int) -> int:
 async def undelivered(s: AsyncSession, circle_id: int) -> tuple[int, ...]:
     """Open requests that could not reach the mentor (their direct messages were closed)."""
     return tuple(await repos.consults.undelivered(s, circle_id))
+
+
+async def oldest_open(s: AsyncSession, circle_id: int) -> datetime | None:
+    """When the longest-waiting unanswered request was asked (the "waiting" flag)."""
+    return await repos.consults.oldest_open(s, circle_id)

@@ -5,6 +5,7 @@ n/max and waitlist, meetings held vs scheduled in the last 4 weeks, attendance r
 rules agreed k/n, open consults) and the flags; ``readiness`` the signals a stage nudge shows
 (meetings run by leaders in this stage, attendance over the last 4 meetings, rules agreed,
 open consults).
+Both come from ``signals``: the nudge and the status show the same figures in the same words.
 
 Meetings held and attendance come from the ``meetings`` table (``present_count`` of
 ``expected_count`` per meeting); scheduled and next meetings from ``bot.core.schedules``.
@@ -35,17 +36,50 @@ QUIET = timedelta(weeks=3)
 LOW_ATTENDANCE = 0.5
 
 
+CONSULT_WAIT = timedelta(days=3)
+
+
 class Flag(StrEnum):
     NO_MEETING = N_("no meeting for 3 weeks")
     LOW_ATTENDANCE = N_("attendance under 50 %")
     BELOW_MIN = N_("below minimum size")
     STAGE_OVERDUE = N_("stage overdue")
+    RULES_NOT_AGREED = N_("not everyone agreed to the current ground rules")
+    CONSULT_WAITING = N_("a consult request unanswered for over 3 days")
+    WAITLIST_WITH_SEATS = N_("people waiting while seats are free")
 
 
 def rate(meetings: list[Meeting]) -> float | None:
     """Present of expected over these meetings (None when nobody was expected)."""
     expected = sum(m.expected_count for m in meetings)
     return sum(m.present_count for m in meetings) / expected if expected else None
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The readiness signals: what the stage nudge says and what ``mentor status`` shows, from
+    this one computation, so the two never disagree."""
+
+    leader_run: int
+    meetings_in_stage: int
+    attendance_last4: float | None
+    agreed: int
+    seated: int
+    open_consults: int
+
+
+async def signals(s: AsyncSession, circle: Circle, view: mentoring.Overview) -> Signals:
+    in_stage = await meetings_of(s, circle.id, since=view.since)
+    every = await meetings_of(s, circle.id)
+    agreed, seated = await _rules_agreed(s, circle.id)
+    return Signals(
+        leader_run=len([m for m in in_stage if m.run_by_role == Role.LEADER]),
+        meetings_in_stage=len(in_stage),
+        attendance_last4=rate(every[-4:]),
+        agreed=agreed,
+        seated=seated,
+        open_consults=await consults.open_count(s, circle.id),
+    )
 
 
 @dataclass
@@ -60,26 +94,36 @@ class Health:
     waitlist: int
     held: int
     scheduled: int
-    attendance: float | None
     last_meeting: datetime | None
     next_meeting: datetime | None
-    agreed: int
-    seated: int
-    open_consults: int
+    signals: Signals
+    paused_until: datetime | None = None
     undelivered_consults: tuple[int, ...] = ()
     """Requests that could not reach the mentor (direct messages closed): shown only to them."""
     flags: list[Flag] = field(default_factory=list)
 
+    @property
+    def attendance(self) -> float | None:
+        """Attendance over the last 4 meetings held (the readiness figure)."""
+        return self.signals.attendance_last4
 
-@dataclass
+    @property
+    def agreed(self) -> int:
+        return self.signals.agreed
+
+    @property
+    def seated(self) -> int:
+        return self.signals.seated
+
+    @property
+    def open_consults(self) -> int:
+        return self.signals.open_consults
+
+
+@dataclass(frozen=True)
 class Readiness:
     target: Stage
-    leader_run: int
-    meetings_in_stage: int
-    attendance_last4: float | None
-    agreed: int
-    seated: int
-    open_consults: int
+    signals: Signals
 
 
 async def meetings_of(
@@ -115,7 +159,7 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
     held = len(
         {m.occurrence for m in recent} | {m.occurrence for m in every if m.occurrence in keys}
     )
-    agreed, seated = await _rules_agreed(s, circle.id)
+    paused = circle.paused_until if circle.paused_until and circle.paused_until > now else None
     h = Health(
         circle=circle,
         stage=view.current,
@@ -127,15 +171,17 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
         waitlist=len(await repos.memberships(s, circle.id, Status.WAITLISTED)),
         held=held,
         scheduled=len(scheduled),
-        attendance=rate(recent),
         last_meeting=every[-1].occurrence if every else None,
         next_meeting=next_meeting,
-        agreed=agreed,
-        seated=seated,
-        open_consults=await consults.open_count(s, circle.id),
+        signals=await signals(s, circle, view),
+        paused_until=paused,
         undelivered_consults=await consults.undelivered(s, circle.id),
     )
+    if circle.archived_at is not None:
+        return h  # closed: the figures stay, nothing is worth a flag any more
     quiet_since = h.last_meeting or circle.created_at
+    if circle.paused_until is not None and circle.paused_until > quiet_since:
+        quiet_since = circle.paused_until  # weeks of a pause are not a quiet circle
     if now - quiet_since >= QUIET:
         h.flags.append(Flag.NO_MEETING)
     if h.attendance is not None and h.attendance < LOW_ATTENDANCE:
@@ -144,6 +190,13 @@ async def figures(s: AsyncSession, circle: Circle, now: datetime) -> Health:
         h.flags.append(Flag.BELOW_MIN)
     if h.next_stage_planned is not None and h.next_stage_planned < now:
         h.flags.append(Flag.STAGE_OVERDUE)
+    if h.agreed < h.seated:
+        h.flags.append(Flag.RULES_NOT_AGREED)
+    oldest = await consults.oldest_open(s, circle.id)
+    if oldest is not None and now - oldest > CONSULT_WAIT:
+        h.flags.append(Flag.CONSULT_WAITING)
+    if h.waitlist and h.members < circle.max_size:
+        h.flags.append(Flag.WAITLIST_WITH_SEATS)
     return h
 
 
@@ -155,18 +208,7 @@ async def status(sc: Scope, circle: Circle | None, is_organizer: bool) -> list[H
 
 async def readiness(s: AsyncSession, circle: Circle, target: Stage) -> Readiness:
     view = await mentoring.overview(s, circle)
-    in_stage = await meetings_of(s, circle.id, since=view.since)
-    every = await meetings_of(s, circle.id)
-    agreed, seated = await _rules_agreed(s, circle.id)
-    return Readiness(
-        target=target,
-        leader_run=len([m for m in in_stage if m.run_by_role == Role.LEADER]),
-        meetings_in_stage=len(in_stage),
-        attendance_last4=rate(every[-4:]),
-        agreed=agreed,
-        seated=seated,
-        open_consults=await consults.open_count(s, circle.id),
-    )
+    return Readiness(target, await signals(s, circle, view))
 
 
 # -- words ----------------------------------------------------------------------------------------
@@ -207,14 +249,20 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
             held=h.held,
             scheduled=h.scheduled,
         ),
-        t(N_("  Attendance (last 4 weeks): {rate}"), rate=percent(h.attendance, lang)),
         t(
             N_("  Next meeting: {when}"),
             when=port.format_time(h.next_meeting, zone) if h.next_meeting else t(N_("none")),
         ),
-        t(N_("  Ground rules agreed: {k}/{n}"), k=h.agreed, n=h.seated),
-        t(N_("  Open consult requests: {n}"), n=h.open_consults),
     ]
+    if c.archived_at is not None:
+        lines.append(
+            t(N_("  Archived on {date}"), date=c.archived_at.astimezone(zone).date().isoformat())
+        )
+    if h.paused_until is not None:
+        lines.append(
+            t(N_("  Paused until {date}"), date=h.paused_until.astimezone(zone).date().isoformat())
+        )
+    lines += describe_signals(h.signals, lang)
     if h.undelivered_consults:
         lines.append(
             t(
@@ -235,7 +283,8 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
     return lines
 
 
-def describe_readiness(r: Readiness, lang: str) -> list[str]:
+def describe_signals(r: Signals, lang: str) -> list[str]:
+    """The readiness lines, word for word the same in the stage nudge and in mentor status."""
 
     def t(msg: str, **v: object) -> str:
         return translate(msg, lang, **v)
@@ -285,7 +334,7 @@ async def nudge(job: Job) -> DeliveryStatus:
             current=translate(current.value, lang),
             target=translate(target.value, lang),
         ),
-        *describe_readiness(r, lang),
+        *describe_signals(r.signals, lang),
         translate(N_("You decide: move on when the circle is ready, or leave it as it is."), lang),
     ]
     buttons = (

@@ -23,7 +23,7 @@ class NextMeeting:
     start: datetime
     zone: ZoneInfo
     day: date  # the meeting's local date (what ``rsvp … date:`` takes)
-    answer: bool | None  # this person's RSVP, None when not answered yet
+    answer: str | None  # this person's RSVP (yes, no, maybe), None when not answered yet
     coming: int
 
 
@@ -58,7 +58,7 @@ async def dashboard(core: Core, platform: str, workspace: str, user: str) -> lis
                         loaded.rule.zone,
                         schedules.to_local(occ.start, loaded.rule.zone).date(),
                         answers.get(user),
-                        sum(1 for yes in answers.values() if yes),
+                        sum(1 for a in answers.values() if a == "yes"),
                     )
             cards.append(
                 CircleCard(

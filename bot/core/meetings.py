@@ -7,19 +7,19 @@ attendance follow a meeting that was moved.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Modules only, never ``from bot.core.schedules import …``: schedules imports this module too.
-from bot.core import reminders, schedules
+from bot.core import reminders, schedules, stages
 from bot.core.errors import UserError
 from bot.core.scope import Scope
 from bot.i18n import N_
 from storage import repos
-from storage.models import Circle, Meeting, Membership, Role, Rsvp
+from storage.models import Circle, Meeting, Membership, Role, Rsvp, Stage
 
 RECENT = timedelta(days=60)
 """How far back ``attendance`` without a date looks for the meeting that just took place."""
@@ -52,7 +52,10 @@ def latest(loaded: schedules.Loaded, now: datetime) -> schedules.Occurrence | No
     place", for attendance and its roster."""
     began = [
         o
-        for o in schedules.occurrences(loaded.rule, loaded.exceptions, now - RECENT, now)
+        # The window's end is exclusive: a meeting starting this very instant has begun too.
+        for o in schedules.occurrences(
+            loaded.rule, loaded.exceptions, now - RECENT, now + timedelta(microseconds=1)
+        )
         if o.start <= now
     ]
     return began[-1] if began else None
@@ -85,21 +88,32 @@ def latest_started(
     return occ
 
 
+ANSWERS = ("yes", "no", "maybe")
+
+
 async def _store_rsvp(
     s: AsyncSession,
     circle: Circle,
     occ: schedules.Occurrence,
     user: str,
-    going: bool,
+    answer: str,
     now: datetime,
 ) -> None:
+    going, maybe = answer == "yes", answer == "maybe"
     row = await repos.meetings.rsvp(s, circle.id, occ.key, user)
     if row is None:
         s.add(
-            Rsvp(circle_id=circle.id, occurrence=occ.key, user_id=user, going=going, updated_at=now)
+            Rsvp(
+                circle_id=circle.id,
+                occurrence=occ.key,
+                user_id=user,
+                going=going,
+                maybe=maybe,
+                updated_at=now,
+            )
         )
     else:
-        row.going, row.updated_at = going, now
+        row.going, row.maybe, row.updated_at = going, maybe, now
     await s.flush()
 
 
@@ -109,6 +123,10 @@ class Roster:
     not_going: list[str]
     no_answer: list[str]
     present: list[str] | None  # recorded attendance, if any
+    maybe: list[str] = field(default_factory=list)
+    mentor: str | None = None
+    """The mentor, while they sit in on meetings (facilitating and observing)."""
+    mentor_answer: str | None = None
 
 
 async def seated(s: AsyncSession, circle_id: int) -> Sequence[Membership]:
@@ -119,14 +137,36 @@ async def seated(s: AsyncSession, circle_id: int) -> Sequence[Membership]:
 async def roster(s: AsyncSession, circle: Circle, occ: schedules.Occurrence) -> Roster:
     answers = await repos.meetings.answers(s, circle.id, occ.key)
     people = [m.user_id for m in await seated(s, circle.id)]
-    going = sorted(u for u, g in answers.items() if g)
-    not_going = sorted(u for u, g in answers.items() if not g)
+
+    def said(word: str) -> list[str]:
+        return sorted(u for u in people if answers.get(u) == word)
+
     no_answer = [u for u in people if u not in answers]
     meeting = await repos.meetings.meeting(s, circle.id, occ.key)
     present = None
     if meeting is not None:
         present = await repos.meetings.present(s, meeting.id)
-    return Roster(going, not_going, no_answer, present)
+    mentor = await sitting_mentor(s, circle.id)
+    return Roster(
+        said("yes"),
+        said("no"),
+        no_answer,
+        present,
+        said("maybe"),
+        mentor,
+        answers.get(mentor) if mentor else None,
+    )
+
+
+async def sitting_mentor(s: AsyncSession, circle_id: int) -> str | None:
+    """The mentor while they sit in on meetings (facilitating and observing), else None."""
+    mentor = next(
+        (m.user_id for m in await repos.memberships(s, circle_id) if m.role == Role.MENTOR), None
+    )
+    if mentor is None:
+        return None
+    sits_in = await stages.current(s, circle_id) in (Stage.FACILITATING, Stage.OBSERVING)
+    return mentor if sits_in else None
 
 
 async def record_attendance(
@@ -173,12 +213,16 @@ async def _need_member(sc: Scope, circle: Circle, message: str) -> None:
 class Answered:
     occ: schedules.Occurrence
     zone: ZoneInfo
-    going: bool
+    answer: str
     roster: Roster
 
+    @property
+    def going(self) -> bool:
+        return self.answer == "yes"
 
-async def rsvp(sc: Scope, circle: Circle, going: bool, day: date | None) -> Answered:
-    """``rsvp yes|no``: the person's answer for the next meeting (or the one on ``day``)."""
+
+async def rsvp(sc: Scope, circle: Circle, answer: str, day: date | None) -> Answered:
+    """``rsvp yes|no|maybe``: the person's answer for the next meeting (or the one on ``day``)."""
     await _need_member(sc, circle, N_("Only members of {circle} can answer."))
     loaded = await schedules.need(sc.session, circle)
     occ = upcoming_or_on(loaded, day, sc.now())
@@ -187,9 +231,9 @@ async def rsvp(sc: Scope, circle: Circle, going: bool, day: date | None) -> Answ
             N_("The meeting {when} has already started, so RSVPs for it are closed."),
             when=sc.port.format_time(occ.start, loaded.rule.zone),
         )
-    await _store_rsvp(sc.session, circle, occ, sc.actor, going, sc.now())
+    await _store_rsvp(sc.session, circle, occ, sc.actor, answer, sc.now())
     await reminders.refresh(sc, loaded, circle, occ)  # the live reminder shows the new count
-    return Answered(occ, loaded.rule.zone, going, await roster(sc.session, circle, occ))
+    return Answered(occ, loaded.rule.zone, answer, await roster(sc.session, circle, occ))
 
 
 @dataclass(frozen=True)
@@ -242,3 +286,25 @@ async def roster_of(sc: Scope, circle: Circle, day: date | None) -> RosterView:
         occ.start <= now,
         await roster(sc.session, circle, occ),
     )
+
+
+@dataclass(frozen=True)
+class Muted:
+    occ: schedules.Occurrence
+    zone: ZoneInfo
+    muted: bool
+
+
+async def mute(sc: Scope, circle: Circle, day: date | None, muted: bool) -> Muted:
+    """``notify off date:…``: no reminders for that one meeting (``notify dm|channel date:…``
+    takes it back); the person's usual ``notify`` stays as it is."""
+    await _need_member(sc, circle, N_("Only members of {circle} get its reminders."))
+    loaded = await schedules.need(sc.session, circle)
+    occ = upcoming_or_on(loaded, day, sc.now())
+    if occ.start <= sc.now():
+        raise UserError(
+            N_("The meeting {when} has already started; no more reminders go out for it."),
+            when=sc.port.format_time(occ.start, loaded.rule.zone),
+        )
+    await repos.meetings.set_muted(sc.session, circle.id, occ.key, sc.actor, muted)
+    return Muted(occ, loaded.rule.zone, muted)

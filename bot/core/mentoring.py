@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import StageSettings
-from bot.core import kinds, ledger, notices, rules, stages
+from bot.core import kinds, ledger, notices, reminders, rules, schedules, stages
 from bot.core.access import INVITE_KIND, invited_until, mentor_access
 from bot.core.errors import UserError
 from bot.core.ledger import Job
@@ -39,7 +39,6 @@ from storage.models import (
     DeliveryStatus,
     Membership,
     Role,
-    Schedule,
     Stage,
     StagePlan,
     Status,
@@ -256,7 +255,7 @@ async def _change(
     # An invitation back ends with any stage change: the new stage decides access.
     await ledger.cancel(s, circle.id, kind_prefix=kinds.MENTOR_ACCESS)
     if view.current == Stage.GRADUATED:
-        await ledger.cancel(s, circle.id, kind_prefix=kinds.RECONVENE)
+        await cancel_reconvening(sc, circle)
     reconvene_at = None
     if to == Stage.GRADUATED:
         reconvene_at = await schedule_reconvening(sc, circle, now)
@@ -434,22 +433,46 @@ async def expire_invitation(job: Job) -> DeliveryStatus:
 
 async def reconvene_time(
     s: AsyncSession, circle: Circle, graduated: datetime, months: int
-) -> datetime:
-    """``months`` after graduation, at the circle's usual local meeting time (or at the local
-    hour of graduation when it has no schedule)."""
-    zone = ZoneInfo(circle.timezone)
+) -> tuple[datetime, datetime | None]:
+    """When the reconvening takes place: the circle's first meeting on or after the day
+    ``months`` after graduation; if its schedule has none by then (it ended), a meeting of its
+    own on the first usual weekday from that day, at the usual local time. Returns (start,
+    occurrence key); the key is None when the circle has no schedule (then it is the local hour
+    of graduation on that day, and the invitation is all there is)."""
+    loaded = await schedules.load(s, circle.id)
+    zone = loaded.rule.zone if loaded is not None else ZoneInfo(circle.timezone)
     local = graduated.astimezone(zone)
-    schedule = await s.get(Schedule, circle.id)
-    at = time.fromisoformat(schedule.first_local[11:19]) if schedule else time(local.hour)
     day = (local + relativedelta(months=months)).date()
-    return datetime.combine(day, at, tzinfo=zone).astimezone(graduated.tzinfo)
+    if loaded is None:
+        at = datetime.combine(day, time(local.hour), tzinfo=zone).astimezone(graduated.tzinfo)
+        return at, None
+    from_day = schedules.to_utc(datetime.combine(day, time()), zone)
+    found = schedules.occurrences(
+        loaded.rule, loaded.exceptions, from_day, from_day + timedelta(days=62)
+    )
+    if found:
+        return found[0].start, found[0].key
+    usual = loaded.rule.first_local
+    first = schedules.first_weekday(day, schedules.DAYS[usual.weekday()])
+    at = schedules.to_utc(datetime.combine(first, usual.time()), zone)
+    return at, at
 
 
 async def schedule_reconvening(sc: Scope, circle: Circle, now: datetime) -> datetime:
-    """Rows that invite the people in the circle now (and the mentor) to reconvene."""
+    """The reconvening as a real meeting on the schedule (so ``schedule show``, ``info``, the
+    .ics, reminders and RSVPs have it), and rows that invite the people in the circle now (and
+    the mentor) a week before."""
     s = sc.session
     months = sc.core.settings.file.stages.reconvene_months
-    at = await reconvene_time(s, circle, now, months)
+    at, key = await reconvene_time(s, circle, now, months)
+    if key is not None:
+        loaded = await schedules.need(s, circle)
+        if not schedules.is_instance(loaded.rule, key) and key not in loaded.exceptions:
+            # A meeting of its own: an occurrence "moved" to where it already is.
+            local = schedules.to_local(key, loaded.rule.zone)
+            occ = schedules.Occurrence(key, key, local)
+            await schedules.set_exception(s, circle.id, occ, key)
+        circle.reconvene_at = key
     due = max(at - RECONVENE_NOTICE, now)
     people = [m.user_id for m in await repos.memberships(s, circle.id)]
     for user in people:
@@ -457,8 +480,21 @@ async def schedule_reconvening(sc: Scope, circle: Circle, now: datetime) -> date
         await ledger.enqueue(s, circle.id, at, kind, due, target_id=user)
     if circle.channel_id:
         await ledger.enqueue(s, circle.id, at, kinds.of(kinds.RECONVENE, "channel"), due)
-    repos.audit(s, now, circle.id, sc.actor, "circle.reconvene", detail=at.date().isoformat())
+    await reminders.changed(sc, circle, "circle.reconvene", at.date().isoformat())
     return at
+
+
+async def cancel_reconvening(sc: Scope, circle: Circle) -> None:
+    """Going back from graduation: no invitations, and a reconvening meeting of its own goes
+    off the schedule (a regular meeting it fell on stays)."""
+    await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.RECONVENE)
+    key = circle.reconvene_at
+    circle.reconvene_at = None
+    if key is not None:
+        row = await repos.schedules.exception(sc.session, circle.id, key)
+        if row is not None and row.moved_to == key:
+            await sc.session.delete(row)
+        await reminders.changed(sc, circle, "circle.reconvene.cancel")
 
 
 async def send_reconvening(job: Job) -> DeliveryStatus:

@@ -86,3 +86,14 @@ async def _circle_of(
         return await first(session)
     async with core.sessions() as s:
         return await first(s)
+
+
+async def tell(sc: Scope, user: str, message: Message, *, circle: Circle | None = None) -> None:
+    """A notice about a change already made (removed, role changed, rules to re-agree): closed
+    DMs with no channel to say so in are logged, never raised, so telling cannot undo it."""
+    try:
+        await dm(sc, user, message, circle=circle)
+    except PlatformError as err:
+        if err.kind is not ErrorKind.DM_CLOSED:
+            raise
+        log.info("notice not delivered user=%s code=%s", user, err.code)

@@ -42,6 +42,7 @@ from storage.models import (
     Membership,
     Prompt,
     PromptUse,
+    ReminderMute,
     Rsvp,
     RuleAgreement,
     RuleVersion,
@@ -51,7 +52,16 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-DELETE = (Membership, RuleAgreement, Rsvp, Attendance, DeliveryReceipt, Delivery, SessionSeat)
+DELETE = (
+    Membership,
+    RuleAgreement,
+    Rsvp,
+    ReminderMute,
+    Attendance,
+    DeliveryReceipt,
+    Delivery,
+    SessionSeat,
+)
 """Tables whose rows about a person exist only for that person."""
 
 ABOUT = N_(
@@ -70,7 +80,8 @@ SECTIONS: dict[tuple[type[Base], str], tuple[str, tuple[str, ...]]] = {
     (PromptUse, "posted_by"): ("prompts_you_posted", ("used_at",)),
     (AuditEvent, "actor_id"): ("changes_you_made", ("at", "action", "detail", "reason")),
     (AuditEvent, "target_id"): ("changes_about_you", ("at", "action", "detail")),
-    (Rsvp, "user_id"): ("your_rsvps", ("occurrence", "going", "updated_at")),
+    (Rsvp, "user_id"): ("your_rsvps", ("occurrence", "going", "maybe", "updated_at")),
+    (ReminderMute, "user_id"): ("meetings_you_wanted_no_reminders_for", ("occurrence",)),
     (Attendance, "user_id"): ("meetings_you_attended", ()),
     (Consult, "asker_id"): ("consult_requests_you_sent", ("asked_at", "acknowledged_at")),
     (Consult, "mentor_id"): ("consult_requests_you_received", ("asked_at", "acknowledged_at")),

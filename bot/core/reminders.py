@@ -15,8 +15,9 @@ Late policy, per kind (the dispatcher may run late after downtime):
 * ``prompt:<kind>`` is posted while its meeting has not started, else SKIPPED.
 
 Reminders reach each member where they asked (``notify``): one post in the circle channel for
-everyone who chose ``channel``, a DM for each who chose ``dm``, nothing for ``off``. Every
-reminder carries RSVP buttons.
+everyone who chose ``channel``, a DM for each who chose ``dm``, nothing for ``off`` or for a
+meeting the person muted (``notify off date:…``). The channel's post is general; a DM says what
+that person answered ("You said you will come") with a button to change it.
 """
 
 from __future__ import annotations
@@ -291,8 +292,16 @@ class OffsetsSet:
     offsets: tuple[timedelta, ...]
 
 
+OFF_WORDS = ("off", "none", "no")
+
+
 async def set_offsets(sc: Scope, circle: Circle, text: str) -> OffsetsSet:
-    """``reminders set 24h,1h``: when reminders go out before each meeting."""
+    """``reminders set 24h,1h``: when reminders go out before each meeting; ``reminders set
+    off``: none at all (scheduled prompts still go out)."""
+    if text.strip().lower() in OFF_WORDS:
+        circle.reminder_offsets = ""
+        await changed(sc, circle, "reminders.off")
+        return OffsetsSet(())
     try:
         parsed = tuple(parse_offsets(text))
     except ValueError:
@@ -306,6 +315,40 @@ async def set_offsets(sc: Scope, circle: Circle, text: str) -> OffsetsSet:
     circle.reminder_offsets = ",".join(format_duration(o) for o in parsed)
     await changed(sc, circle, "reminders.set")
     return OffsetsSet(parsed)
+
+
+@dataclass(frozen=True)
+class RemindersView:
+    """``reminders show``: when they go out, where the asker gets them, and the next ones."""
+
+    offsets: tuple[timedelta, ...]
+    notify: Notify | None
+    next_meeting: schedules.Occurrence | None
+    zone: str
+    due: list[datetime]
+    """When the next meeting's reminders go out (those still ahead)."""
+    muted: bool
+    """The asker asked for no reminders for the next meeting."""
+
+
+async def show(sc: Scope, circle: Circle) -> RemindersView:
+    offsets = offsets_of(circle.reminder_offsets)
+    m = await repos.membership(sc.session, circle.id, sc.actor)
+    loaded = await schedules.load(sc.session, circle.id)
+    nxt = schedules.upcoming(loaded, sc.now(), 1) if loaded is not None else []
+    occ = nxt[0] if nxt else None
+    due = sorted(occ.start - o for o in offsets if occ.start - o > sc.now()) if occ else []
+    muted = occ is not None and sc.actor in await repos.meetings.muted(
+        sc.session, circle.id, occ.key
+    )
+    return RemindersView(
+        offsets,
+        Notify(m.notify) if m is not None else None,
+        occ,
+        loaded.rule.zone.key if loaded is not None else circle.timezone,
+        due,
+        muted,
+    )
 
 
 async def set_notify(sc: Scope, circle: Circle, where: Notify) -> Notify:
@@ -345,7 +388,31 @@ def rsvp_buttons(circle: Circle, day: date, lang: str) -> tuple[Button, ...]:
     return (
         Button(translate(N_("Yes, I will come"), lang), f"rsvp yes {where}", "success"),
         Button(translate(N_("No, not this time"), lang), f"rsvp no {where}"),
+        Button(translate(N_("Maybe"), lang), f"rsvp maybe {where}"),
     )
+
+
+ANSWER_LINES = {
+    None: N_("Will you come? Press a button below, or type /circle rsvp yes, no or maybe."),
+    "yes": N_("You said you will come. If that changes, press the button below."),
+    "no": N_("You said you cannot come this time. If that changes, press the button below."),
+    "maybe": N_("You said maybe. Will you come? Press a button below when you know."),
+}
+"""The reminder's last line for someone who answered this way (None: not yet, or the channel)."""
+
+
+def _answer_buttons(circle: Circle, day: date, lang: str, answer: str | None) -> tuple[Button, ...]:
+    yes, no, maybe = rsvp_buttons(circle, day, lang)
+    where = f"date:{day.isoformat()} circle:#{circle.id}"
+    if answer == "yes":
+        return (Button(translate(N_("I cannot come after all"), lang), f"rsvp no {where}"),)
+    if answer == "no":
+        return (
+            Button(translate(N_("I can come after all"), lang), f"rsvp yes {where}", "primary"),
+        )
+    if answer == "maybe":
+        return (yes, no)
+    return (yes, no, maybe)
 
 
 def reminder_message(
@@ -354,10 +421,15 @@ def reminder_message(
     loaded: schedules.Loaded,
     occ: schedules.Occurrence,
     now: datetime,
-    answers: Mapping[str, bool] | None = None,
+    answers: Mapping[str, str] | None = None,
+    *,
+    reader: str | None = None,
 ) -> Message:
-    """The reminder as a card: when, where, who is coming (live: edited as people answer,
-    see ``refresh``); its ``text`` says all of it for screen readers and the console."""
+    """The reminder as a card: when, where, who is coming (live: edited as people answer, see
+    ``refresh``); its ``text`` says all of it for screen readers and the console.
+
+    With a ``reader`` (a DM) it also says what that person answered and offers to change it and
+    to stop this meeting's reminders; the channel's stays general."""
     lang, zone = circle.language, loaded.rule.zone
     answers = answers or {}
     summary = translate(
@@ -382,7 +454,7 @@ def reminder_message(
         )
     if loaded.rule.location:
         fields.append(Field(translate(N_("Where"), lang), loaded.rule.location))
-    going = sorted(u for u, yes in answers.items() if yes)
+    going = sorted(u for u, a in answers.items() if a == "yes")
     fields.append(
         Field(
             translate(N_("Coming ({n})"), lang, n=len(going)),
@@ -390,17 +462,35 @@ def reminder_message(
             inline=False,
         )
     )
-    not_going = sum(1 for yes in answers.values() if not yes)
+    maybe = sum(1 for a in answers.values() if a == "maybe")
+    if maybe:
+        fields.append(Field(translate(N_("Maybe"), lang), str(maybe)))
+    not_going = sum(1 for a in answers.values() if a == "no")
     if not_going:
         fields.append(Field(translate(N_("Not this time"), lang), str(not_going)))
+    body = ""
+    if circle.reconvene_at is not None and occ.key == circle.reconvene_at:
+        body = translate(
+            N_("This is the reconvening: the circle meets to look back together."), lang
+        )
+    day = local_date(occ, loaded)
+    if reader is None:
+        footer = translate(ANSWER_LINES[None], lang)
+        buttons = rsvp_buttons(circle, day, lang)
+    else:
+        answer = answers.get(reader)
+        footer = translate(ANSWER_LINES[answer], lang)
+        mute = Button(
+            translate(N_("No reminders for this meeting"), lang),
+            f"notify off date:{day.isoformat()} circle:#{circle.id}",
+        )
+        buttons = (*_answer_buttons(circle, day, lang, answer), mute)
     return card(
         translate(N_("Meeting of {circle}"), lang, circle=circle.name),
+        body=body,
         fields=tuple(fields),
-        footer=translate(
-            N_("Will you come? Press a button below, or type /circle rsvp yes or /circle rsvp no."),
-            lang,
-        ),
-        buttons=rsvp_buttons(circle, local_date(occ, loaded), lang),
+        footer=footer,
+        buttons=buttons,
         summary=summary,
     )
 
@@ -422,7 +512,10 @@ async def refresh(
     for receipt in sent:
         if not receipt.recipient.startswith("channel:") and receipt.recipient not in members:
             continue
-        message = reminder_message(sc.port, circle, loaded, occ, receipt.sent_at, answers)
+        reader = None if receipt.recipient.startswith("channel:") else receipt.recipient
+        message = reminder_message(
+            sc.port, circle, loaded, occ, receipt.sent_at, answers, reader=reader
+        )
         try:
             if receipt.recipient.startswith("channel:"):
                 channel = receipt.recipient.partition(":")[2]
@@ -460,12 +553,16 @@ class Audience:
     dms: tuple[str, ...]
 
 
-async def audience(s: AsyncSession, circle: Circle) -> Audience:
-    """Who hears of a meeting: active members and leaders, and a mentor who still sits in."""
+async def audience(s: AsyncSession, circle: Circle, key: datetime | None = None) -> Audience:
+    """Who hears of a meeting: active members and leaders, and a mentor who still sits in;
+    not those who asked for no reminders for this meeting (``key``)."""
     people = list(await repos.memberships(s, circle.id))
     if any(m.role == Role.MENTOR for m in people):
         sits_in = await stages.current(s, circle.id) in (Stage.FACILITATING, Stage.OBSERVING)
         people = [m for m in people if m.role != Role.MENTOR or sits_in]
+    if key is not None:
+        muted = await repos.meetings.muted(s, circle.id, key)
+        people = [m for m in people if m.user_id not in muted]
     channel = circle.channel_id is not None and any(m.notify == Notify.CHANNEL for m in people)
     dms = tuple(sorted(m.user_id for m in people if m.notify == Notify.DM))
     return Audience(channel, dms)
@@ -490,7 +587,7 @@ async def send_reminder(job: Job) -> DeliveryStatus:
             return DeliveryStatus.SKIPPED  # the meeting has started: a reminder is no use now
         if await _later_reminder_due(s, d, now):
             return DeliveryStatus.SKIPPED  # a later reminder of the same meeting says it better
-        who = await audience(s, circle)
+        who = await audience(s, circle, occ.key)
         answers = await repos.meetings.answers(s, circle.id, occ.key)
     port = job.core.port(circle.platform)
     message = reminder_message(port, circle, loaded, occ, now, answers)
@@ -503,15 +600,16 @@ async def send_reminder(job: Job) -> DeliveryStatus:
 
         await job.once(f"channel:{channel}", post)
     for user in who.dms:
+        mine = reminder_message(port, circle, loaded, occ, now, answers, reader=user)
 
-        async def dm(key: str, user: str = user) -> str | None:
+        async def dm(key: str, user: str = user, mine: Message = mine) -> str | None:
             try:
                 return await notices.dm_or_notice(
                     job.core,
                     port,
                     workspace,
                     user,
-                    message,
+                    mine,
                     key=key,
                     retry=job.retry,
                     circle=circle,

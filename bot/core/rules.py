@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core import stages
+from bot.core import notices, stages
 from bot.core.access import access_for, invited_until
 from bot.core.errors import UserError
 from bot.core.scope import Scope
@@ -84,13 +84,26 @@ async def publish(sc: Scope, circle: Circle, text: str) -> RuleVersion:
 
 
 async def edit(sc: Scope, circle: Circle, text: str) -> RuleVersion:
-    """A new version: everyone but its author must agree again before posting."""
+    """A new version: everyone but its author must agree again before posting, and each of
+    them gets the new rules with the agree button in a direct message."""
     version = await publish(sc, circle, text)
     await record_agreement(sc, circle, sc.actor, version.version)
     stage = await stages.current(sc.session, circle.id)
+    note = translate(
+        N_(
+            "The ground rules of {circle} have changed (version {version}). Please read them "
+            "and agree again; until then you can read the circle's channel but not post."
+        ),
+        circle.language,
+        circle=circle.name,
+        version=version.version,
+    )
+    message = Message(f"{note}\n\n{version.text}", (agree_button(circle, version.version),))
     for m in await repos.memberships(sc.session, circle.id):
         if m.user_id != sc.actor:
             await apply_access(sc, circle, m, agreed=False, stage=stage)
+            if m.role != Role.MENTOR:
+                await notices.tell(sc, m.user_id, message, circle=circle)
     repos.audit(
         sc.session, sc.now(), circle.id, sc.actor, "rules.edit", detail=str(version.version)
     )

@@ -487,8 +487,8 @@ async def save(s: AsyncSession, circle: Circle, rule: Rule, now: datetime) -> Sc
     row.location = rule.location
     row.updated_at = now
     for e in await repos.schedules.exceptions(s, circle.id):
-        if not is_instance(rule, e.occurrence):
-            await s.delete(e)
+        if not is_instance(rule, e.occurrence) and e.occurrence != circle.reconvene_at:
+            await s.delete(e)  # (the reconvening may be a meeting of its own: it stays)
     await s.flush()
     return row
 
@@ -557,11 +557,20 @@ def find(loaded: Loaded, day: date, now: datetime, *, include_skipped: bool = Fa
 
 
 async def set_exception(
-    s: AsyncSession, circle_id: int, occ: Occurrence, moved_to: datetime | None
+    s: AsyncSession,
+    circle_id: int,
+    occ: Occurrence,
+    moved_to: datetime | None,
+    *,
+    paused: bool = False,
 ) -> None:
     row = await repos.schedules.exception(s, circle_id, occ.key)
     if row is None:
-        s.add(ScheduleException(circle_id=circle_id, occurrence=occ.key, moved_to=moved_to))
+        s.add(
+            ScheduleException(
+                circle_id=circle_id, occurrence=occ.key, moved_to=moved_to, paused=paused
+            )
+        )
     elif moved_to is not None and moved_to == occ.key:
         await s.delete(row)  # moved back where it was: no exception any more
     else:
@@ -612,9 +621,18 @@ DEFAULT_MINUTES = 90
 
 
 async def set_schedule(
-    sc: Scope, circle: Circle, new: NewSchedule, notice: Notice[Loaded]
+    sc: Scope,
+    circle: Circle,
+    new: NewSchedule,
+    notice: Notice[Loaded],
+    correction: Notice[Loaded] | None = None,
 ) -> Loaded:
-    """``schedule set``: the recurring meeting; skips and moves the new rule still has stay."""
+    """``schedule set``: the recurring meeting; skips and moves the new rule still has stay.
+
+    Fewer channel posts: the first schedule is announced with its next meetings; a later
+    correction posts one line (``correction``: the new rule and the next meeting), and setting
+    the same schedule again posts nothing."""
+    correction = correction or notice
     if new.rrule and (new.day or new.every_weeks):
         raise UserError(
             N_(
@@ -638,12 +656,27 @@ async def set_schedule(
         or (int(old.rule.duration.total_seconds() // 60) if old else DEFAULT_MINUTES),
         location=new.location if new.location is not None else (old.rule.location if old else None),
     )
+    if old is not None and old.rule == rule:
+        return old  # nothing changed: nothing to say in the channel either
     await save(sc.session, circle, rule, sc.now())
     circle.timezone = zone.key
-    await reminders.changed(sc, circle, "schedule.set")
     loaded = await need(sc.session, circle)
-    await _announce(sc, circle, notice(loaded))
+    if circle.paused_until is not None and circle.paused_until > sc.now():
+        await skip_between(sc.session, circle, loaded, sc.now(), circle.paused_until)
+        loaded = await need(sc.session, circle)
+    await reminders.changed(sc, circle, "schedule.set")
+    await _announce(sc, circle, notice(loaded) if old is None else correction(loaded))
     return loaded
+
+
+async def skip_between(
+    s: AsyncSession, circle: Circle, loaded: Loaded, start: datetime, end: datetime
+) -> list[Occurrence]:
+    """A pause: every meeting starting in ``[start, end)`` skipped (marked as the pause's)."""
+    found = occurrences(loaded.rule, loaded.exceptions, start, end)
+    for occ in found:
+        await set_exception(s, circle.id, occ, None, paused=True)
+    return found
 
 
 @dataclass(frozen=True)
@@ -704,6 +737,33 @@ async def move(
     return result
 
 
+async def unskip(sc: Scope, circle: Circle, day: date, notice: Notice[Changed]) -> Changed:
+    """``schedule unskip``: hold a skipped meeting after all (also one a pause skipped)."""
+    loaded = await need(sc.session, circle)
+    hits = [o for o in on_date(loaded, day, sc.now(), include_skipped=True) if o.skipped]
+    if not hits:
+        raise UserError(
+            N_(
+                "The meeting on {date} is not skipped. To see the skipped ones: /circle "
+                "schedule show"
+            ),
+            date=day.isoformat(),
+        )
+    occ = hits[0]
+    if occ.start <= sc.now():
+        raise UserError(
+            N_("The meeting on {date} would have started already, so it stays skipped."),
+            date=day.isoformat(),
+        )
+    row = await repos.schedules.exception(sc.session, circle.id, occ.key)
+    assert row is not None
+    await sc.session.delete(row)
+    await reminders.changed(sc, circle, "schedule.unskip")
+    result = Changed(Occurrence(occ.key, occ.key, occ.local_key), occ.start, loaded.rule.zone)
+    await _announce(sc, circle, notice(result))
+    return result
+
+
 @dataclass(frozen=True)
 class Overview:
     """``schedule show``: the rule, what comes next, what is skipped, and who answered."""
@@ -713,6 +773,8 @@ class Overview:
     skipped: list[Occurrence]
     offsets: tuple[timedelta, ...]
     next_roster: meetings.Roster | None
+    paused_until: datetime | None = None
+    reconvening: Occurrence | None = None
 
 
 async def overview(sc: Scope, circle: Circle, count: int = 3) -> Overview:
@@ -722,10 +784,23 @@ async def overview(sc: Scope, circle: Circle, count: int = 3) -> Overview:
     window = occurrences(loaded.rule, loaded.exceptions, now, now + horizon, include_skipped=True)
     found = upcoming(loaded, now, count)
     roster = await meetings.roster(sc.session, circle, found[0]) if found else None
+    paused = circle.paused_until if circle.paused_until and circle.paused_until > now else None
     return Overview(
         loaded,
         found,
-        [o for o in window if o.skipped],
+        [o for o in window if o.skipped and not (paused and o.key < paused)],
         reminders.offsets_of(circle.reminder_offsets),
         roster,
+        paused,
+        reconvening(loaded, circle, now),
     )
+
+
+def reconvening(loaded: Loaded, circle: Circle, now: datetime) -> Occurrence | None:
+    """The reconvening meeting planned at graduation, if it is still ahead."""
+    key = circle.reconvene_at
+    if key is None:
+        return None
+    found = occurrences(loaded.rule, loaded.exceptions, key - timedelta(days=1), key + SEARCH)
+    occ = next((o for o in found if o.key == key), None)
+    return occ if occ is not None and occ.start > now else None

@@ -1,6 +1,12 @@
 """The circle format in chat: opening bell, rounds with a talking piece and a per-person timer,
 closing bell, and the meeting recorded (who ran it, who took part) when it ends.
 
+A session starts with who is here: the opening bell carries an "I'm here" button, the list
+starts with those who said yes (and the leader who rang the bell), and a leader corrects it
+(``session here @a @b``) and begins the rounds. Only people on the list get turns, and the
+meeting records exactly them; ``attendance`` corrects it afterwards. Done/Pass buttons carry
+their turn, so a button of an earlier turn answers that the piece has moved on.
+
 Only positions and IDs are kept while a session runs; nothing anyone says is seen or stored.
 The per-turn timer is a ledger delivery, so a restart does not lose it.
 """
@@ -8,6 +14,8 @@ The per-turn timer is a ledger delivery, so a restart does not lose it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +33,6 @@ from storage.models import (
     DeliveryStatus,
     Membership,
     Role,
-    SessionSeat,
 )
 
 log = logging.getLogger(__name__)
@@ -35,23 +42,58 @@ def _t(circle: Circle, message: str, **values: object) -> str:
     return translate(message, circle.language, **values)
 
 
+@dataclass(frozen=True)
+class Started:
+    run: CircleSession
+    present: list[str]
+    gathering: bool
+
+
+async def _seated(sc: Scope, circle: Circle) -> list[str]:
+    return [m.user_id for m in await meetings.seated(sc.session, circle.id)]
+
+
+def _check_people(circle: Circle, seated: Sequence[str], people: Sequence[str]) -> list[str]:
+    """The listed people, each once, in order; everyone must hold a seat in the circle."""
+    strangers = [p for p in people if p not in seated]
+    if strangers:
+        raise UserError(
+            N_(
+                "{people}: not a member of {circle}, so not part of its session. List members "
+                "only, like /circle session here @ana @ben."
+            ),
+            people=", ".join(strangers),
+            circle=circle.name,
+        )
+    return list(dict.fromkeys(people))
+
+
 async def start(
-    sc: Scope, circle: Circle, m: Membership | None, minutes: int, rounds: int
-) -> CircleSession:
-    """Ring the opening bell and hand the talking piece to the first person."""
+    sc: Scope,
+    circle: Circle,
+    m: Membership | None,
+    minutes: int,
+    rounds: int,
+    present: Sequence[str] | None = None,
+) -> Started:
+    """Ring the opening bell. With ``present`` the rounds begin at once with those people;
+    without, the circle gathers: who said yes (and the leader) are here, anyone presses
+    "I'm here", and a leader begins the rounds (``session next``) once the list is right."""
     if await repos.sessions.running(sc.session, circle.id):
         raise UserError(
             N_("A session is already running in {circle}. Close it with /circle session end."),
             circle=circle.name,
         )
-    people = [
-        x.user_id
-        for x in await repos.memberships(sc.session, circle.id)
-        if x.role in (Role.MEMBER, Role.LEADER)
-    ]
-    if not people:
+    seated = await _seated(sc, circle)
+    if not seated:
         raise UserError(N_("{circle} has no members yet."), circle=circle.name)
     now = sc.now()
+    if present:
+        people = _check_people(circle, seated, present)
+    else:
+        occ = await _occurrence(sc.session, circle, now)
+        said_yes = set((await meetings.roster(sc.session, circle, occ)).going)
+        people = [u for u in seated if u in said_yes or u == sc.actor]
     run = CircleSession(
         circle_id=circle.id,
         started_at=now,
@@ -62,37 +104,60 @@ async def start(
         round=1,
         position=0,
         turn_started_at=now,
+        gathering=not present,
     )
     sc.session.add(run)
     await sc.session.flush()
-    sc.session.add_all(
-        SessionSeat(session_id=run.id, position=i, user_id=u) for i, u in enumerate(people)
+    await _seat(sc, run, people)
+    repos.audit(sc.session, now, circle.id, sc.actor, "session.start")
+    if present:
+        await _say(
+            sc,
+            circle,
+            N_(
+                "Opening bell. The circle begins: {n} people here ({people}), {rounds} "
+                "round(s), about {minutes} minutes each. One person speaks at a time while "
+                "everyone listens; anyone can pass."
+            ),
+            n=len(people),
+            people=_names(sc, people),
+            rounds=rounds,
+            minutes=minutes,
+        )
+        await _turn(sc, circle, run, people)
+        return Started(run, people, gathering=False)
+    lang = circle.language
+    buttons = (
+        Button(_t(circle, N_("I'm here")), f"session here circle:#{circle.id}", "primary"),
+        Button(_t(circle, N_("Begin the rounds")), f"session next circle:#{circle.id}"),
     )
     await _say(
         sc,
         circle,
         N_(
-            "Opening bell. The circle begins: {n} people, {rounds} round(s), about {minutes} "
-            "minutes each. One person speaks at a time while everyone listens; anyone can "
-            "pass."
+            "Opening bell. {name} gathers. If you are here, press I'm here (or type /circle "
+            "session here). Here so far: {people}. When everyone is here, a leader begins the "
+            "rounds ({rounds} round(s), about {minutes} minutes each); a leader corrects the "
+            "list with /circle session here @a @b."
         ),
-        n=len(people),
+        name=circle.name,
+        people=_names(sc, people) or translate(N_("nobody yet"), lang),
         rounds=rounds,
         minutes=minutes,
+        buttons=buttons,
     )
-    await _turn(sc, circle, run, people)
-    repos.audit(sc.session, now, circle.id, sc.actor, "session.start")
-    return run
+    return Started(run, people, gathering=True)
 
 
-async def advance(
-    sc: Scope, circle: Circle, m: Membership | None, *, passing: bool, is_organizer: bool
-) -> str | None:
-    """Move the talking piece on. Returns who holds it now (None when the rounds are done).
+def _names(sc: Scope, people: Sequence[str]) -> str:
+    return ", ".join(sc.port.mention(p) for p in people)
 
-    The holder moves it on or passes; a leader, the mentor or an organizer may move it on too.
-    """
-    is_leader = is_organizer or (m is not None and m.role in (Role.LEADER, Role.MENTOR))
+
+async def _seat(sc: Scope, run: CircleSession, people: Sequence[str]) -> None:
+    await repos.sessions.replace_seats(sc.session, run.id, people)
+
+
+async def _need_run(sc: Scope, circle: Circle) -> CircleSession:
     run = await repos.sessions.running(sc.session, circle.id)
     if run is None:
         raise UserError(
@@ -101,8 +166,156 @@ async def advance(
             ),
             circle=circle.name,
         )
+    return run
+
+
+@dataclass(frozen=True)
+class Here:
+    present: list[str]
+    added: bool
+    """The actor marked themself present just now (False: they already were)."""
+    holder: str | None
+    """Who holds the talking piece after a correction (None while gathering or done)."""
+
+
+async def here(
+    sc: Scope, circle: Circle, m: Membership | None, people: Sequence[str], *, is_organizer: bool
+) -> Here:
+    """``session here``: I am here (anyone seated); ``session here @a @b``: a leader sets who
+    is here. Late arrivals join the end of the speaking order; someone taken off the list loses
+    their turn (the piece moves on if they held it)."""
+    is_leader = is_organizer or (m is not None and m.role in (Role.LEADER, Role.MENTOR))
+    run = await _need_run(sc, circle)
     order = await repos.sessions.seats(sc.session, run.id)
-    holder = order[run.position] if run.position < len(order) else None
+    seated = await _seated(sc, circle)
+    if not people:
+        if sc.actor not in seated:
+            raise UserError(
+                N_(
+                    "Only members of {circle} take turns in its session; as its mentor you sit "
+                    "in without one."
+                ),
+                circle=circle.name,
+            )
+        if sc.actor in order:
+            return Here(order, False, _holder(run, order))
+        order = [*order, sc.actor]
+        await _seat(sc, run, order)
+        return Here(order, True, _holder(run, order))
+    if not is_leader:
+        raise UserError(
+            N_("Only a leader can say who else is here. To say you are here: /circle session here")
+        )
+    wanted = _check_people(circle, seated, people)
+    kept = [u for u in order if u in wanted]
+    new_order = kept + [u for u in wanted if u not in kept]
+    old_holder = _holder(run, order)
+    if not run.gathering and run.position < len(order):
+        run.position = len([u for u in order[: run.position] if u in wanted])
+    await _seat(sc, run, new_order)
+    repos.audit(sc.session, sc.now(), circle.id, sc.actor, "session.here", detail=str(len(wanted)))
+    holder = _holder(run, new_order)
+    if not run.gathering and holder != old_holder:
+        await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.SESSION_TIMER)
+        if holder is None:
+            await _last_turn(sc, circle, run, new_order)
+        else:
+            run.turn_started_at = sc.now()
+            await _turn(sc, circle, run, new_order)
+    return Here(new_order, False, holder)
+
+
+def _holder(run: CircleSession, order: Sequence[str]) -> str | None:
+    if run.gathering or run.position >= len(order):
+        return None
+    return order[run.position]
+
+
+async def _last_turn(
+    sc: Scope, circle: Circle, run: CircleSession, order: Sequence[str], *, note: str = ""
+) -> None:
+    """The rounds are done: the talking piece says so (and offers End session)."""
+    run.position = len(order)
+    await _show_piece(sc, circle, run, order, note=note)
+
+
+def turn_token(run: CircleSession) -> str:
+    """What a Done/Pass button carries, so a button of an earlier turn acts no more."""
+    return f"{run.round}.{run.position}"
+
+
+@dataclass(frozen=True)
+class Advanced:
+    holder: str | None
+    """Who holds the talking piece now (None when the rounds are done)."""
+    began: bool
+    """The rounds began just now (the circle was gathering)."""
+
+
+async def advance(
+    sc: Scope,
+    circle: Circle,
+    m: Membership | None,
+    *,
+    passing: bool,
+    is_organizer: bool,
+    turn: str | None = None,
+) -> Advanced:
+    """Move the talking piece on; while the circle gathers, a leader's ``next`` begins the
+    rounds with the people who are here.
+
+    The holder moves it on or passes; a leader, the mentor or an organizer may move it on too.
+    ``turn`` comes from a Done/Pass button: a button of an earlier turn changes nothing.
+    """
+    is_leader = is_organizer or (m is not None and m.role in (Role.LEADER, Role.MENTOR))
+    run = await _need_run(sc, circle)
+    order = await repos.sessions.seats(sc.session, run.id)
+    if run.gathering:
+        if passing or not is_leader:
+            raise UserError(
+                N_(
+                    "The rounds have not begun yet. If you are here, press I'm here "
+                    "(/circle session here); a leader begins the rounds."
+                )
+            )
+        if not order:
+            raise UserError(
+                N_(
+                    "Nobody is marked present yet. People press I'm here, or a leader lists "
+                    "them: /circle session here @a @b"
+                )
+            )
+        run.gathering = False
+        run.round, run.position, run.turn_started_at = 1, 0, sc.now()
+        await _say(
+            sc,
+            circle,
+            N_(
+                "The rounds begin with the {n} people here: {people}. One person speaks at a "
+                "time while everyone listens; anyone can pass."
+            ),
+            n=len(order),
+            people=_names(sc, order),
+        )
+        await _turn(sc, circle, run, order)
+        return Advanced(order[0], True)
+    holder = _holder(run, order)
+    if turn is not None and turn != turn_token(run):
+        if holder is None:
+            raise UserError(
+                N_("That button is from an earlier turn, and the rounds are over. Nothing changed.")
+            )
+        raise UserError(
+            N_(
+                "That button is from an earlier turn: the talking piece has moved on and is "
+                "with {person} now. Nothing changed."
+            ),
+            person=sc.port.mention(holder),
+        )
+    if holder is None:
+        raise UserError(
+            N_("The rounds are over. A leader closes the circle with /circle session end.")
+        )
     if passing and sc.actor != holder:
         raise UserError(N_("Only the person holding the talking piece can pass."))
     if not passing and sc.actor != holder and not is_leader:
@@ -111,25 +324,23 @@ async def advance(
         )
     await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.SESSION_TIMER)
     note = ""
-    if passing and holder:
+    if passing:
         note = _t(circle, N_("{person} passes."), person=sc.port.mention(holder))
     run.position += 1
     if run.position >= len(order):
         if run.round >= run.rounds:
-            run.position = len(order)
-            await _show_piece(sc, circle, run, order, note=note)
-            return None
+            await _last_turn(sc, circle, run, order, note=note)
+            return Advanced(None, False)
         run.round, run.position = run.round + 1, 0
     run.turn_started_at = sc.now()
     await _turn(sc, circle, run, order, note=note)
-    return order[run.position]
+    return Advanced(order[run.position], False)
 
 
 async def end(sc: Scope, circle: Circle) -> int:
-    """Ring the closing bell and record the meeting. Returns how many people took part."""
-    run = await repos.sessions.running(sc.session, circle.id)
-    if run is None:
-        raise UserError(N_("No session is running in {circle}."), circle=circle.name)
+    """Ring the closing bell and record the meeting with exactly the people who were here.
+    Returns how many took part."""
+    run = await _need_run(sc, circle)
     order = await repos.sessions.seats(sc.session, run.id)
     await ledger.cancel(sc.session, circle.id, kind_prefix=kinds.SESSION_TIMER)
     occurrence = await _occurrence(sc.session, circle, run.started_at)
@@ -166,7 +377,7 @@ async def _occurrence(s: AsyncSession, circle: Circle, started: datetime) -> Occ
 
 
 async def _turn(
-    sc: Scope, circle: Circle, run: CircleSession, order: list[str], *, note: str = ""
+    sc: Scope, circle: Circle, run: CircleSession, order: Sequence[str], *, note: str = ""
 ) -> None:
     holder = order[run.position]
     await _show_piece(sc, circle, run, order, note=note)
@@ -184,7 +395,7 @@ def piece_message(
     sc: Scope,
     circle: Circle,
     run: CircleSession,
-    order: list[str],
+    order: Sequence[str],
     *,
     ended: bool = False,
     note: str = "",
@@ -213,6 +424,7 @@ def piece_message(
         )
         return card(title, "\n".join(x for x in (note, last) if x), buttons=(end,))
     holder = order[run.position]
+    where = f"turn:{turn_token(run)} circle:#{circle.id}"
     following = order[run.position + 1] if run.position + 1 < len(order) else None
     if following is None and run.round < run.rounds:
         following = order[0]
@@ -233,8 +445,8 @@ def piece_message(
             circle, N_("One person speaks at a time while everyone listens; anyone can pass.")
         ),
         buttons=(
-            Button(_t(circle, N_("Done")), f"session next circle:#{circle.id}", "success"),
-            Button(_t(circle, N_("Pass")), f"session pass circle:#{circle.id}"),
+            Button(_t(circle, N_("Done")), f"session next {where}", "success"),
+            Button(_t(circle, N_("Pass")), f"session pass {where}"),
             end,
         ),
         summary=_t(
@@ -255,7 +467,7 @@ async def _show_piece(
     sc: Scope,
     circle: Circle,
     run: CircleSession,
-    order: list[str],
+    order: Sequence[str],
     *,
     ended: bool = False,
     note: str = "",

@@ -73,3 +73,21 @@ async def circles_of(
         .order_by(Circle.name_key)
     )
     return (await s.execute(stmt)).scalars().all()
+
+
+async def waiting_memberships(
+    s: AsyncSession, platform: str, workspace: str, user: str
+) -> Sequence[tuple[Circle, Membership]]:
+    """The person's waitlisted or pending memberships here, oldest first."""
+    stmt = (
+        select(Circle, Membership)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(
+            Circle.platform == platform,
+            Circle.workspace_id == workspace,
+            Membership.user_id == user,
+            Membership.status.in_([Status.WAITLISTED, Status.PENDING]),
+        )
+        .order_by(Membership.since, Membership.id)
+    )
+    return [(c, m) for c, m in (await s.execute(stmt)).all()]

@@ -48,3 +48,11 @@ async def sealed_in(s: AsyncSession, platform: str, workspace: str) -> Sequence[
     ids = select(Circle.id).where(Circle.platform == platform, Circle.workspace_id == workspace)
     stmt = select(Consult).where(Consult.asker_seal.is_not(None), Consult.circle_id.in_(ids))
     return (await s.execute(stmt)).scalars().all()
+
+
+async def oldest_open(s: AsyncSession, circle_id: int) -> datetime | None:
+    """When the longest-waiting unacknowledged request was asked."""
+    stmt = select(func.min(Consult.asked_at)).where(
+        Consult.circle_id == circle_id, Consult.acknowledged_at.is_(None)
+    )
+    return (await s.execute(stmt)).scalar_one_or_none()

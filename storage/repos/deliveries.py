@@ -38,8 +38,9 @@ def _of_kinds(prefixes: Iterable[str]) -> ColumnElement[bool]:
 
 
 async def reminder_offsets(s: AsyncSession, circle_ids: Iterable[int] | None) -> dict[int, str]:
-    """Circle → its ``reminder_offsets`` text (every circle's, or those of ``circle_ids``)."""
-    stmt = select(Circle.id, Circle.reminder_offsets)
+    """Circle → its ``reminder_offsets`` text (every circle's, or those of ``circle_ids``);
+    archived circles have none (nothing is materialised for them)."""
+    stmt = select(Circle.id, Circle.reminder_offsets).where(Circle.archived_at.is_(None))
     if circle_ids is not None:
         stmt = stmt.where(Circle.id.in_(list(circle_ids)))
     return {cid: text for cid, text in (await s.execute(stmt)).all()}

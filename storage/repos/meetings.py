@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Attendance, Meeting, Rsvp
+from storage.models import Attendance, Meeting, ReminderMute, Rsvp
 
 
 async def rsvp(s: AsyncSession, circle_id: int, key: datetime, user: str) -> Rsvp | None:
@@ -18,10 +18,39 @@ async def rsvp(s: AsyncSession, circle_id: int, key: datetime, user: str) -> Rsv
     return (await s.execute(stmt)).scalar_one_or_none()
 
 
-async def answers(s: AsyncSession, circle_id: int, key: datetime) -> dict[str, bool]:
-    """Person → going, for everyone who answered."""
+async def answers(s: AsyncSession, circle_id: int, key: datetime) -> dict[str, str]:
+    """Person → ``yes``, ``no`` or ``maybe``, for everyone who answered."""
     stmt = select(Rsvp).where(Rsvp.circle_id == circle_id, Rsvp.occurrence == key)
-    return {r.user_id: r.going for r in (await s.execute(stmt)).scalars()}
+    return {
+        r.user_id: "maybe" if r.maybe else "yes" if r.going else "no"
+        for r in (await s.execute(stmt)).scalars()
+    }
+
+
+async def muted(s: AsyncSession, circle_id: int, key: datetime) -> set[str]:
+    """People who asked for no reminders for this meeting."""
+    stmt = select(ReminderMute.user_id).where(
+        ReminderMute.circle_id == circle_id, ReminderMute.occurrence == key
+    )
+    return set((await s.execute(stmt)).scalars())
+
+
+async def set_muted(s: AsyncSession, circle_id: int, key: datetime, user: str, on: bool) -> bool:
+    """Mute (or unmute) one meeting's reminders for a person; returns whether it changed."""
+    stmt = select(ReminderMute).where(
+        ReminderMute.circle_id == circle_id,
+        ReminderMute.occurrence == key,
+        ReminderMute.user_id == user,
+    )
+    row = (await s.execute(stmt)).scalar_one_or_none()
+    if on and row is None:
+        s.add(ReminderMute(circle_id=circle_id, occurrence=key, user_id=user))
+    elif not on and row is not None:
+        await s.delete(row)
+    else:
+        return False
+    await s.flush()
+    return True
 
 
 async def meeting(s: AsyncSession, circle_id: int, key: datetime) -> Meeting | None:

@@ -58,7 +58,7 @@ class World:
     def __init__(self, fake: FakeDiscord, db_url: str) -> None:
         self.fake = fake
         self.settings = Settings(
-            file=FileSettings.model_validate({}),
+            file=FileSettings.model_validate({"circles": {"timezone": "UTC"}}),
             env=Environment(
                 DISCORD_TOKEN=fake.token,
                 DISCORD_API_BASE_URL=fake.api_base,
@@ -284,6 +284,7 @@ async def test_a_reminder_reaches_the_channel_and_a_dm(world: World) -> None:
     assert [b["label"] for b in buttons_of(reminders[0])] == [
         "Yes, I will come",
         "No, not this time",
+        "Maybe",
     ]
     dms = fake.dm_messages(world.alice)[before:]
     assert len(dms) == 1 and "Reminder:" in dms[0]["content"]
@@ -516,7 +517,9 @@ async def test_a_create_that_fails_part_way_removes_its_channel(world: World) ->
 
 async def test_members_of_the_organizer_role_are_organizers(world: World) -> None:
     fake = world.fake
-    file = FileSettings.model_validate({"organizers": {"discord_role": "Circle organizers"}})
+    file = FileSettings.model_validate(
+        {"organizers": {"discord_role": "Circle organizers"}, "circles": {"timezone": "UTC"}}
+    )
     world.core.settings = world.settings.model_copy(update={"file": file})
     ia = await world.run(world.alice, "circle create", name="Alice Circle")
     assert "Only these people can run /circle create" in ia.text()
@@ -578,3 +581,25 @@ async def test_the_closed_dm_notice_is_the_cores_rule(world: World) -> None:
     assert str(notice["id"]) == sent
     assert f"<@{world.carol}>" in notice["content"] and "private words" not in notice["content"]
     assert fake.dm_messages(world.carol) == []
+
+
+async def test_create_autocompletes_time_zones_and_archive_makes_the_channel_read_only(
+    world: World,
+) -> None:
+    """Issue 10 items 10 and 8: IANA zones are offered while typing; an archived circle's
+    channel keeps its history and takes no new posts."""
+    fake = world.fake
+    zones = await fake.autocomplete(
+        world.alice, fake.general_channel_id, "circle create", "timezone", "los"
+    )
+    assert zones[0]["value"] == "America/Los_Angeles"
+    channel = await _circle_with_alice(world)
+    assert fake.can_send(channel, world.lee)
+    ia = await world.run(world.alice, "circle manage archive", channel)
+    assert "Only these people" in ia.text()
+    ia = await world.run(world.organizer, "circle manage archive", channel)
+    assert "is archived" in ia.text(), ia.text()
+    assert fake.can_view(channel, world.lee) and not fake.can_send(channel, world.lee)
+    ia = await world.run(world.lee, "circle schedule set", channel, day="monday", time="19:00")
+    assert "is archived" in ia.text()
+    fake.assert_clean()

@@ -51,6 +51,7 @@ async def test_a_reminder_is_an_embed_whose_rsvp_count_is_edited_in_place(world:
     assert [(b["label"], b["style"]) for b in buttons_of(reminder)] == [
         ("Yes, I will come", SUCCESS),
         ("No, not this time", SECONDARY),
+        ("Maybe", SECONDARY),
     ]
 
     patches_before = len(fake.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}"))
@@ -63,7 +64,11 @@ async def test_a_reminder_is_an_embed_whose_rsvp_count_is_edited_in_place(world:
     patches = fake.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")
     assert len(patches) == patches_before + 1
     assert patches[-1].path.endswith(f"/channels/{channel}/messages/{reminder['id']}")
-    assert [b["label"] for b in buttons_of(again)] == ["Yes, I will come", "No, not this time"]
+    assert [b["label"] for b in buttons_of(again)] == [
+        "Yes, I will come",
+        "No, not this time",
+        "Maybe",
+    ]
 
     await world.press(world.lee, again, "No, not this time")
     [third] = _reminders(world, channel)
@@ -91,7 +96,8 @@ async def test_a_dm_reminder_is_edited_in_the_dm(world: World) -> None:
 async def test_the_talking_piece_is_one_live_message_and_ending_asks_first(world: World) -> None:
     fake = world.fake
     channel = await _circle_with_alice(world)
-    ia = await world.run(world.lee, "circle session start", channel, minutes=2)
+    here = f"<@{world.lee}> <@{world.alice}>"
+    ia = await world.run(world.lee, "circle session start", channel, minutes=2, present=here)
     assert "started" in ia.text().lower(), ia.text()
     pieces = [
         m for m in fake.messages_in(channel) if m["embeds"] and "talking piece" in m["content"]

@@ -33,7 +33,9 @@ async def voice_world(db_url: str) -> AsyncIterator[World]:
         with discord_py_pointed_at(fake):
             w = World(fake, db_url)
             w.settings = Settings(
-                file=FileSettings.model_validate({"discord": {"voice_channels": True}}),
+                file=FileSettings.model_validate(
+                    {"discord": {"voice_channels": True}, "circles": {"timezone": "UTC"}}
+                ),
                 env=w.settings.env,
             )
             await w.boot()

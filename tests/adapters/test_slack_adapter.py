@@ -554,3 +554,41 @@ async def test_a_closed_dm_becomes_a_notice_in_the_circle_channel_by_core(w: Sla
         "event_type": "circlekeeper_delivery",
         "event_payload": {"key": "ck:7:lee:dm-closed"},
     }
+
+
+async def test_create_without_a_zone_asks_with_a_select_in_a_modal(db_url: str) -> None:
+    """Issue 10 item 10: with no default zone configured, ``create`` opens a modal whose zone
+    field is a select; submitting it creates the circle in that zone."""
+    async with SlackWorld(db_url, circles={}) as w:
+        org = w.person("olga", admin=True)
+        lee = w.person("lee")
+        await w.circle_modal(org, f'create "Tuesday circle" leader:{w.tag(lee)}')
+        (modal,) = w.fake.open_modals(org)
+        field = modal.blocks[0]
+        assert field["block_id"] == "timezone"
+        assert field["element"]["type"] == "static_select"
+        values = [o["value"] for o in field["element"]["options"]]
+        assert "America/Los_Angeles" in values and "Europe/Madrid" in values
+        assert w.fake.private_channels() == []  # nothing created yet
+        reply = await w.driver.submit(org, modal, {"timezone": "Europe/Madrid"})
+        assert reply.json["response_action"] == "update"
+        assert 'Created the circle \\"Tuesday circle' in json_text(reply.json["view"])
+        info = await w.circle(lee, "info")
+        assert "Time zone: Europe/Madrid" in info.text
+        assert w.fake.violations == []
+
+
+async def test_archive_archives_the_slack_channel(w: SlackWorld) -> None:
+    """Issue 10 item 8: an archived circle's Slack channel is archived (readable, no posts);
+    its members stay in it, so they can still read it."""
+    c = await create_circle(w)
+    await w.press(c.lee, *agree_button(w, c.lee))
+    reply = await w.circle(c.lee, "manage archive", channel=c.channel)
+    assert "Only these people" in reply.text
+    reply = await w.circle(c.org, 'manage archive circle:"Tuesday circle"')
+    assert "is archived" in reply.text, reply.text
+    channel = w.fake.channels[c.channel]
+    assert channel.is_archived and c.lee in channel.members
+    reply = await w.circle(c.lee, "schedule set day:monday time:18:00", channel=c.channel)
+    assert reply.text.startswith("Tuesday circle is archived")
+    assert w.fake.violations == []

@@ -83,7 +83,7 @@ async def test_a_reminder_is_block_kit_and_its_count_is_updated_in_place(w: Slac
 async def test_destructive_buttons_carry_a_confirm_dialog(w: SlackWorld) -> None:
     c = await create_circle(w)
     await w.press(c.lee, *agree_button(w, c.lee))
-    reply = await w.circle(c.lee, "session start minutes:2", channel=c.channel)
+    reply = await w.circle(c.lee, f"session start minutes:2 present:<@{c.lee}>", channel=c.channel)
     assert "started" in reply.text.lower(), reply.text
     [piece] = [m for m in w.fake.messages_in(c.channel) if "talking piece" in (m.text or "")]
     assert _types(piece)[0] == "header"

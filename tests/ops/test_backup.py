@@ -38,7 +38,9 @@ def test_backup_then_restore_continues_the_session(tmp_path: Path) -> None:
     first = run_console(
         tmp_path,
         script(
-            tmp_path, "one", '/circle create "Tuesday circle" leader:@lee\nlee: /circle add @ana\n'
+            tmp_path,
+            "one",
+            '/circle create "Tuesday circle" leader:@lee timezone:UTC\nlee: /circle add @ana\n',
         ),
     )
     assert first.returncode == 0, first.stderr
@@ -56,7 +58,11 @@ def test_backup_then_restore_continues_the_session(tmp_path: Path) -> None:
 
     later = run_console(
         tmp_path,
-        script(tmp_path, "two", 'lee: /circle add @ben\norganizer: /circle create "Other"\n'),
+        script(
+            tmp_path,
+            "two",
+            'lee: /circle add @ben\norganizer: /circle create "Other" timezone:UTC\n',
+        ),
     )
     assert later.returncode == 0, later.stderr
 

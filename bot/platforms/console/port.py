@@ -132,6 +132,12 @@ class ConsolePort:
         self._record("unchannel", channel)
         self.write(f"  [{channel}] channel removed")
 
+    async def archive_channel(self, workspace: str, channel: str) -> None:
+        for user, level in self.channels.setdefault(channel, {}).items():
+            if level > Access.VIEW:
+                self.channels[channel][user] = Access.VIEW
+        self.write(f"  [{channel}] channel archived: readable, nobody can post")
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         granted = self.channels.setdefault(channel, {})
         if granted.get(user, Access.NONE) == access:

@@ -443,6 +443,8 @@ class DiscordAdapter:
                 and option.source.type is OptType.CHOICE
             ):
                 names = [c for c in option.source.choices if typed in c.lower()]
+            elif option is not None and option.source is not None and option.source.suggestions:
+                names = option.source.suggest(typed)
             else:
                 names = await self.router.circle_choices(inv, typed)
             choices = [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]

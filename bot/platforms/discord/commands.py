@@ -50,12 +50,14 @@ class MountedOption:
 
     @property
     def autocomplete(self) -> bool:
-        """Circles, and choices too many to list (they count against Discord's size limit)."""
+        """Circles, choices too many to list (they count against Discord's size limit), and
+        options with suggestions (time zones)."""
         src = self.source
         return (
             src is None
             or src.type is OptType.CIRCLE
             or (src.type is OptType.CHOICE and len(src.choices) > MAX_LISTED_CHOICES)
+            or bool(src.suggestions)
         )
 
 
@@ -134,6 +136,9 @@ def _option_payload(mo: MountedOption, limit: int) -> dict[str, Any]:
             out["max_length"] = 100
         case OptType.TEXT:
             out["max_length"] = max(1, min(opt.max_length, 6000))
+        case OptType.WORD | OptType.ZONE if opt.suggestions:
+            out["autocomplete"] = True
+            out["max_length"] = 100
         case OptType.WORD | OptType.DATE | OptType.TIME | OptType.ZONE:
             out["max_length"] = 100
         case OptType.USERS:

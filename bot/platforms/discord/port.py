@@ -257,6 +257,29 @@ class DiscordPort:
             )
         log.info("discord circle channel removed guild=%s channel=%s", workspace, channel)
 
+    async def archive_channel(self, workspace: str, channel: str) -> None:
+        """Discord has no archive: every person's overwrite becomes read-only (the bot's own
+        stays), so the channel keeps its history and takes no new posts."""
+        data = await self.call(
+            "get_channel", lambda: self.http.get_channel(int(channel)), ref=channel
+        )
+        for ow in data.get("permission_overwrites", []):
+            target = str(ow.get("id"))
+            if int(ow.get("type", 0)) != MEMBER_OVERWRITE or target == str(self.bot_id):
+                continue
+
+            async def read_only(target: str = target) -> None:
+                await self.http.edit_channel_permissions(
+                    int(channel),
+                    int(target),
+                    str(MEMBER_VIEW_ALLOW.value),
+                    str(MEMBER_VIEW_DENY.value),
+                    MEMBER_OVERWRITE,
+                )
+
+            await self.call("archive", read_only, ref=channel)
+        log.info("discord circle channel archived guild=%s channel=%s", workspace, channel)
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         if access is Access.NONE:
             targets = [channel]

@@ -472,7 +472,9 @@ class SlackAdapter:
         typed: dict[str, str] = {}
         missing = {}
         for name in fields:
-            value = ((state.get(name) or {}).get(render.FIELD_ACTION) or {}).get("value")
+            field = (state.get(name) or {}).get(render.FIELD_ACTION) or {}
+            picked = field.get("selected_option") or {}
+            value = field.get("value") or picked.get("value")
             if value and str(value).strip():
                 typed[name] = str(value)
             elif not next(b for b in view["blocks"] if b.get("block_id") == name).get("optional"):

@@ -311,6 +311,11 @@ class SlackPort:
         await self._call(workspace, "conversations.archive", channel=channel)
         log.info("archived channel=%s workspace=%s", channel, workspace)
 
+    async def archive_channel(self, workspace: str, channel: str) -> None:
+        # Archived Slack channels stay readable to their members and take no new messages.
+        await self._call(workspace, "conversations.archive", channel=channel)
+        log.info("archived circle channel=%s workspace=%s", channel, workspace)
+
     async def set_access(self, workspace: str, channel: str, user: str, access: Access) -> None:
         client = await self.clients.get(workspace)
         try:

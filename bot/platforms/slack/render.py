@@ -209,14 +209,22 @@ def form_modal(form: Form, meta: dict[str, Any], lang: str) -> dict[str, Any]:
     """A modal whose inputs are the form's fields (block_id = field name)."""
     blocks: Blocks = []
     for f in form.fields:
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": FIELD_ACTION,
-            "multiline": f.multiline,
-            "max_length": min(f.max_length, INPUT_LIMIT),
-        }
-        if f.value and len(f.value) <= element["max_length"]:
-            element["initial_value"] = f.value
+        element: dict[str, Any]
+        if f.choices:
+            # A select (Slack allows 100 options); what is picked arrives as selected_option.
+            options = [{"text": plain(c, 75), "value": c[:150]} for c in f.choices[:100]]
+            element = {"type": "static_select", "action_id": FIELD_ACTION, "options": options}
+            if f.value in f.choices:
+                element["initial_option"] = options[f.choices.index(f.value)]
+        else:
+            element = {
+                "type": "plain_text_input",
+                "action_id": FIELD_ACTION,
+                "multiline": f.multiline,
+                "max_length": min(f.max_length, INPUT_LIMIT),
+            }
+            if f.value and len(f.value) <= element["max_length"]:
+                element["initial_value"] = f.value
         blocks.append(
             {
                 "type": "input",
@@ -318,8 +326,9 @@ def _card_text(card: CircleCard, format_time: Any) -> str:
             lines.append(translate(N_("Where: {where}"), lang, where=escape(card.location)))
         if card.role != "mentor":
             answer = {
-                True: N_("You said you will come."),
-                False: N_("You said you cannot come."),
+                "yes": N_("You said you will come."),
+                "no": N_("You said you cannot come."),
+                "maybe": N_("You said maybe."),
                 None: N_("You have not answered yet."),
             }[nxt.answer]
             lines.append(translate(answer, lang))

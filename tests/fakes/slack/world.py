@@ -68,7 +68,8 @@ class SlackWorld:
     async def __aenter__(self) -> SlackWorld:
         await self.fake.start()
         settings = Settings(
-            file=FileSettings.model_validate(self.file),
+            # Circles in UTC unless a test leaves the default zone unset (``circles={}``).
+            file=FileSettings.model_validate({"circles": {"timezone": "UTC"}, **self.file}),
             env=Environment(CIRCLEKEEPER_DATABASE_URL=self.db_url),
         )
         self.core = await start_core(settings, self.clock)
