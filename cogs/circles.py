@@ -8,7 +8,7 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import circles
-from bot.i18n import N_
+from bot.i18n import LANGUAGES, N_, translate
 from bot.port import Button
 from storage.models import Circle, Role
 
@@ -32,7 +32,7 @@ class CirclesCog(Cog):
                 "language",
                 OptType.CHOICE,
                 N_("language of the bot's messages"),
-                choices=("en", "es"),
+                choices=LANGUAGES,
             ),
         ],
     )
@@ -60,11 +60,12 @@ class CirclesCog(Cog):
             ),
         )
         return Reply(
-            ctx.t(
+            translate(  # in the new circle's language, which its organizer just chose
                 N_(
                     'Created the circle "{name}" with a private channel; its ground rules are '
                     'posted and pinned. Add people with /circle add @name circle:"{name}".'
                 ),
+                circle.language,
                 name=circle.name,
             )
         )
@@ -213,7 +214,7 @@ class CirclesCog(Cog):
             ctx.t(N_("Time zone: {zone}"), zone=c.timezone),
             ctx.t(
                 N_("Next meeting: {when}"),
-                when=ctx.port.format_time(c.next_meeting, ZoneInfo(c.timezone)),
+                when=ctx.port.format_time(c.next_meeting, ZoneInfo(c.timezone), ctx.lang),
             )
             if c.next_meeting
             else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)")),

@@ -6,8 +6,7 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import reminders
-from bot.core.durations import format_duration
-from bot.i18n import N_
+from bot.i18n import N_, format_list, format_span
 from storage.models import Notify
 
 
@@ -33,7 +32,7 @@ class RemindersCog(Cog):
             ctx.t(
                 N_("Reminders for {circle} now go out {offsets} before each meeting."),
                 circle=circle.name,
-                offsets=", ".join(format_duration(o) for o in r.offsets),
+                offsets=format_list((format_span(o, ctx.lang) for o in r.offsets), ctx.lang),
             )
         )
 

@@ -44,7 +44,13 @@ class SessionsCog(Cog):
     async def end(self, ctx: Context) -> Reply:
         circle = ctx.need_circle()
         n = await sessions.end(ctx.scope, circle)
-        return Reply(ctx.t(N_("The session has ended; {n} people took part."), n=n))
+        return Reply(
+            ctx.tn(
+                "The session has ended; {n} person took part.",
+                "The session has ended; {n} people took part.",
+                n,
+            )
+        )
 
     async def _advance(self, ctx: Context, *, passing: bool) -> Reply:
         circle = ctx.need_circle()

@@ -28,7 +28,7 @@ async def test_rounds_timer_pass_and_attendance(db_url: str) -> None:
         r = await h.run("lee", "/circle session start minutes:2")
         assert "started" in r.text
         texts = channel_texts(h)
-        assert texts[-2].startswith("Opening bell. The circle begins: 3 people, 1 round(s)")
+        assert texts[-2].startswith("Opening bell. The circle begins: 3 people, 1 round,")
         assert "the talking piece is with @lee (about 2 minutes)" in texts[-1]
         # Only the holder (or a leader) moves the piece on; only the holder passes.
         r = await h.run("ben", "/circle session pass")

@@ -185,7 +185,7 @@ async def rsvp(sc: Scope, circle: Circle, going: bool, day: date | None) -> Answ
     if occ.start <= sc.now():
         raise UserError(
             N_("The meeting {when} has already started, so RSVPs for it are closed."),
-            when=sc.port.format_time(occ.start, loaded.rule.zone),
+            when=sc.port.format_time(occ.start, loaded.rule.zone, circle.language),
         )
     await _store_rsvp(sc.session, circle, occ, sc.actor, going, sc.now())
     await reminders.refresh(sc, loaded, circle, occ)  # the live reminder shows the new count

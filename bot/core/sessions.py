@@ -16,7 +16,7 @@ from bot.core import kinds, ledger, meetings, schedules
 from bot.core.errors import UserError
 from bot.core.schedules import Occurrence
 from bot.core.scope import Scope
-from bot.i18n import N_, translate
+from bot.i18n import N_, translate, translate_plural
 from bot.port import Button, Confirm, Field, Message, PlatformError, card
 from storage import repos
 from storage.models import (
@@ -72,12 +72,11 @@ async def start(
         sc,
         circle,
         N_(
-            "Opening bell. The circle begins: {n} people, {rounds} round(s), about {minutes} "
-            "minutes each. One person speaks at a time while everyone listens; anyone can "
-            "pass."
+            "Opening bell. The circle begins: {people}, {rounds}, about {minutes} minutes each. "
+            "One person speaks at a time while everyone listens; anyone can pass."
         ),
-        n=len(people),
-        rounds=rounds,
+        people=translate_plural("{n} person", "{n} people", len(people), circle.language),
+        rounds=translate_plural("{n} round", "{n} rounds", rounds, circle.language),
         minutes=minutes,
     )
     await _turn(sc, circle, run, people)
