@@ -16,14 +16,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.durations import parse_offsets
 from bot.core.sealing import SecretError, decode_secret, default_secret_file, secret_from_file
+from bot.i18n import LANGUAGES, N_
 
-DEFAULT_RULES = """\
+DEFAULT_RULES = N_(
+    """\
 1. What is shared in the circle stays in the circle. Do not repeat anyone's story outside it.
 2. Speak from your own experience. Listen without fixing, advising or judging.
 3. One person speaks at a time. You can always pass.
 4. Take care of yourself: step away, mute or leave whenever you need to.
 5. This is peer support, not emergency care. If you are in danger, use /circle resources.
 6. No screenshots, recordings or forwarding of anything said here."""
+)
+"""English default ground rules; a catalog msgid, so a circle in another language gets its own."""
 
 
 class Strict(BaseModel):
@@ -63,7 +67,7 @@ class CircleDefaults(Strict):
     timezone: str | None = None
     """Unset (the default): ``create`` without ``timezone:`` asks for the circle's zone instead
     of quietly using UTC. Set it (even to "UTC") to use it for circles created without one."""
-    language: Literal["en", "es"] = "en"
+    language: str = "en"
     reminder_offsets: str = "24h,1h"
     channel_prefix: str = Field("circle-", max_length=20)
     rules: str = Field(DEFAULT_RULES, min_length=1, max_length=4000)
@@ -72,6 +76,13 @@ class CircleDefaults(Strict):
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         return None if value is None else _valid_zone(value)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)} (a catalog under bot/locale)")
+        return value
 
     @field_validator("reminder_offsets")
     @classmethod
@@ -142,18 +153,76 @@ class Resource(Strict):
     name: str
     contact: str
     region: str = ""
+    language: str = ""  # "" = shown in every language; "es" = only to Spanish readers
 
 
 DEFAULT_RESOURCES = [
-    Resource(name="988 Suicide & Crisis Lifeline", contact="call or text 988", region="US"),
-    Resource(name="Crisis Text Line", contact="text HOME to 741741", region="US"),
+    Resource(
+        name="988 Suicide & Crisis Lifeline",
+        contact="call or text 988",
+        region="US",
+        language="en",
+    ),
+    Resource(name="Crisis Text Line", contact="text HOME to 741741", region="US", language="en"),
     Resource(
         name="International helplines directory",
         contact="https://findahelpline.com",
         region="worldwide",
+        language="en",
     ),
-    Resource(name="Emergency services", contact="call your local emergency number", region=""),
+    Resource(
+        name="Emergency services",
+        contact="call your local emergency number",
+        language="en",
+    ),
+    Resource(
+        name="988 Lifeline en español",
+        contact="llama al 988 y marca 2 para hablar en español",
+        region="Estados Unidos",
+        language="es",
+    ),
+    Resource(
+        name="Crisis Text Line en español",
+        contact="envía AYUDA por mensaje de texto al 741741",
+        region="Estados Unidos",
+        language="es",
+    ),
+    Resource(
+        name="Línea 024 de atención a la conducta suicida",
+        contact="llama al 024",
+        region="España",
+        language="es",
+    ),
+    Resource(
+        name="Línea de la Vida",
+        contact="llama al 800 911 2000",
+        region="México",
+        language="es",
+    ),
+    Resource(
+        name="Directorio internacional de líneas de ayuda",
+        contact="https://findahelpline.com",
+        region="otros países",
+        language="es",
+    ),
+    Resource(
+        name="Servicios de emergencia",
+        contact="llama al número de emergencias de tu país (911 en México y Estados Unidos, "
+        "112 en España)",
+        language="es",
+    ),
 ]
+"""Widely published numbers; config.example.toml says where each comes from and that its wording
+must be re-checked against the service's own page before shipping. Operators replace them."""
+
+
+def resources_for(resources: list[Resource], lang: str) -> list[Resource]:
+    """The lines for readers of ``lang``: those in it plus language-neutral ones.
+
+    A list with no line in that language at all is shown whole, so nobody gets an empty list.
+    """
+    chosen = [r for r in resources if r.language in ("", lang)]
+    return chosen if any(r.language == lang for r in resources) else list(resources)
 
 
 class FileSettings(Strict):

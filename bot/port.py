@@ -264,5 +264,6 @@ class ChatPort(Protocol):
     def mention(self, user: str) -> str:
         """How to name a person in a message so that the platform shows their name."""
 
-    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
-        """A start time each reader sees in their own zone where the platform can do that."""
+    def format_time(self, when: datetime, zone: ZoneInfo, lang: str) -> str:
+        """A start time each reader sees in their own zone (and language) where the platform
+        can do that; otherwise in ``zone``, written for readers of ``lang``."""

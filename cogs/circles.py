@@ -8,7 +8,7 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import circles
-from bot.i18n import N_
+from bot.i18n import LANGUAGES, N_, translate
 from bot.port import Button, Form, FormField
 from storage.models import Circle, Role
 
@@ -37,7 +37,7 @@ class CirclesCog(Cog):
                 "language",
                 OptType.CHOICE,
                 N_("language of the bot's messages"),
-                choices=("en", "es"),
+                choices=LANGUAGES,
             ),
         ],
     )
@@ -67,11 +67,12 @@ class CirclesCog(Cog):
             ),
         )
         return Reply(
-            ctx.t(
+            translate(  # in the new circle's language, which its organizer just chose
                 N_(
                     'Created the circle "{name}" with a private channel; its ground rules are '
                     'posted and pinned. Add people with /circle add @name circle:"{name}".'
                 ),
+                circle.language,
                 name=circle.name,
             )
         )
@@ -258,7 +259,7 @@ class CirclesCog(Cog):
             ctx.t(N_("Time zone: {zone}"), zone=c.timezone),
             ctx.t(
                 N_("Next meeting: {when}"),
-                when=ctx.port.format_time(c.next_meeting, ZoneInfo(c.timezone)),
+                when=ctx.port.format_time(c.next_meeting, ZoneInfo(c.timezone), ctx.lang),
             )
             if c.next_meeting
             else ctx.t(N_("Next meeting: none scheduled (/circle schedule set)")),
@@ -273,7 +274,10 @@ class CirclesCog(Cog):
             )
         if c.reconvening is not None:
             lines.append(
-                ctx.t(N_("Reconvening: {when}"), when=ctx.port.format_time(c.reconvening, zone))
+                ctx.t(
+                    N_("Reconvening: {when}"),
+                    when=ctx.port.format_time(c.reconvening, zone, ctx.lang),
+                )
             )
         if c.archived:
             lines.append(ctx.t(N_("Archived: the records stay; nothing new is scheduled.")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.commands import words
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
@@ -11,7 +12,9 @@ from bot.core import consults
 from bot.i18n import N_
 from bot.port import Form, FormField
 
-_TRAILING_ANON = re.compile(r"\s+anonymous:(yes|y|true|on|no|n|false|off)\s*$", re.IGNORECASE)
+_TRAILING_ANON = re.compile(r"\s+anonymous:(\S+)\s*$", re.IGNORECASE)
+_YES = ("yes", "y", "true", "on")
+_NO = ("no", "n", "false", "off")
 
 
 class ConsultsCog(Cog):
@@ -37,9 +40,12 @@ class ConsultsCog(Cog):
         circle = ctx.need_circle()
         if message:
             # "consult I need help anonymous:yes": the words take the rest of the line.
+            # In any catalog language: "anonymous:sí" must keep the name out just the same.
             found = _TRAILING_ANON.search(message)
-            if found and anonymous is None:
-                anonymous = found[1].lower() in ("yes", "y", "true", "on")
+            word = found[1].lower() if found else ""
+            is_yes = word in _YES or words.means(word, "yes")
+            if found and anonymous is None and (is_yes or word in _NO or words.means(word, "no")):
+                anonymous = is_yes
                 message = message[: found.start()]
         if not message or not message.strip():
             fixed = {"circle": f"#{circle.id}"}

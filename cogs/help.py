@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 
+from bot.commands import words
 from bot.commands.context import Context
 from bot.commands.grammar import CRISIS_TOPIC, crisis
 from bot.commands.permissions import may_run
@@ -64,7 +65,7 @@ class HelpCog(Cog):
                 continue
             lines += ["", ctx.t(title)]
             for spec in mine:
-                lines.append(f"  {spec.example}\n      {ctx.t(spec.help)}")
+                lines.append(f"  {spec.example_in(ctx.lang)}\n      {ctx.t(spec.help)}")
         lines += [
             "",
             ctx.t(N_("For one command's options and examples: /circle help schedule.")),
@@ -119,20 +120,20 @@ class HelpCog(Cog):
         lines = [
             f"/circle {spec.name} — {ctx.t(spec.help)}",
             ctx.t(N_("Who may run it: {who}"), who=who),
-            ctx.t(N_("Usage: {usage}"), usage=spec.usage()),
+            ctx.t(N_("Usage: {usage}"), usage=spec.usage(ctx.lang)),
         ]
         if spec.options:
             lines.append(ctx.t(N_("Options:")))
             for opt in spec.options:
                 lines.append(f"  {opt.name}: {ctx.t(opt.help)}{self._detail(ctx, opt)}")
-        if "[circle:NAME]" in spec.usage():
+        if "[circle:NAME]" in spec.usage():  # the English usage names it the same in every one
             lines.append(
                 "  circle: "
                 + ctx.t(N_("which circle, when you are in more than one (or its channel)"))
             )
         if spec.examples:
             lines.append(ctx.t(N_("Examples:")))
-            lines += [f"  /circle {e}" for e in dict.fromkeys(spec.examples)]
+            lines += [f"  /circle {e}" for e in dict.fromkeys(spec.examples_in(ctx.lang))]
         return lines
 
     def _detail(self, ctx: Context, opt: Option) -> str:
@@ -140,9 +141,10 @@ class HelpCog(Cog):
         if opt.required:
             parts.append(ctx.t(N_("required")))
         if opt.choices and len(opt.choices) > 2:
-            parts.append(ctx.t(N_("one of {choices}"), choices=", ".join(opt.choices)))
+            shown = ", ".join(words.shown(c, ctx.lang) for c in opt.choices)
+            parts.append(ctx.t(N_("one of {choices}"), choices=shown))
         if opt.default:
-            parts.append(ctx.t(N_("default {default}"), default=opt.default))
+            parts.append(ctx.t(N_("default {default}"), default=words.shown(opt.default, ctx.lang)))
         if opt.rest:
             parts.append(ctx.t(N_("takes the rest of the line, up to the next option")))
         if opt.type is OptType.DATE and "like" not in opt.help:

@@ -65,7 +65,7 @@ class LifecycleCog(Cog):
             ctx.t(
                 N_("{circle} is no longer paused. The next meeting is {when}."),
                 circle=circle.name,
-                when=ctx.port.format_time(r.next_meeting.start, ZoneInfo(r.zone)),
+                when=ctx.port.format_time(r.next_meeting.start, ZoneInfo(r.zone), ctx.lang),
             )
         )
 

@@ -39,7 +39,7 @@ class MeetingsCog(Cog):
                 "you know."
             ),
         }
-        text = ctx.t(said[r.answer], when=ctx.port.format_time(r.occ.start, r.zone))
+        text = ctx.t(said[r.answer], when=ctx.port.format_time(r.occ.start, r.zone, ctx.lang))
         text += " " + ctx.t(
             N_("So far {going} going, {not_going} not going, {maybe} maybe.")
             if r.roster.maybe
@@ -71,7 +71,7 @@ class MeetingsCog(Cog):
                     N_("Recorded {n} of {expected} present at the meeting {when}: {people}."),
                     n=rec.meeting.present_count,
                     expected=rec.meeting.expected_count,
-                    when=ctx.port.format_time(rec.occ.start, rec.zone),
+                    when=ctx.port.format_time(rec.occ.start, rec.zone, ctx.lang),
                     people=", ".join(ctx.port.mention(p) for p in rec.present),
                 )
             )
@@ -84,7 +84,8 @@ class MeetingsCog(Cog):
 
         lines = [
             ctx.t(
-                N_("Roster for the meeting {when}:"), when=ctx.port.format_time(v.occ.start, v.zone)
+                N_("Roster for the meeting {when}:"),
+                when=ctx.port.format_time(v.occ.start, v.zone, ctx.lang),
             ),
             ctx.t(N_("Going: {names}"), names=names(r.going)),
             ctx.t(N_("Not going: {names}"), names=names(r.not_going)),

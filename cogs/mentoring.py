@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.commands import words
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Option, OptType, Who, command
 from bot.core import charts, health, mentoring
 from bot.core.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, format_day
 from bot.port import Attachment, Field, card
 from storage.models import Circle, Stage
 
@@ -44,10 +45,14 @@ class _Plan:
 
 
 def _parse_stage(
-    action: str | None, stage: str | None, planned: date | None, reason: str | None
+    action: str | None,
+    stage: str | None,
+    planned: date | None,
+    reason: str | None,
+    lang: str = "en",
 ) -> _Show | _Advance | _Set | _Plan:
     """What the ``mentor stage`` options ask for. A combination that makes no sense is a
-    message saying what to type instead."""
+    message saying what to type instead (with the words a reader of ``lang`` types)."""
     if action is None and stage is not None:
         action = "set"
     if action == "plan" and planned is None and reason:
@@ -71,14 +76,14 @@ def _parse_stage(
                     "advance moves to the next stage and takes no stage or date. To choose "
                     "the stage: /circle mentor stage set {stage}."
                 ),
-                stage=stage or "observing",
+                stage=words.shown(stage or "observing", lang),
             )
         return _Advance(reason)
     if stage is None:
         raise UserError(
             N_("Say which stage: /circle mentor stage {action} STAGE (one of {stages})."),
-            action=action,
-            stages=", ".join(STAGES),
+            action=words.shown(action, lang),
+            stages=", ".join(words.shown(s, lang) for s in STAGES),
         )
     if action == "set":
         if planned is not None:
@@ -87,13 +92,13 @@ def _parse_stage(
                     "set begins a stage now. To change its planned date: /circle mentor "
                     "stage plan {stage} planned:YYYY-MM-DD."
                 ),
-                stage=stage,
+                stage=words.shown(stage, lang),
             )
         return _Set(Stage(stage), reason)
     if planned is None:
         raise UserError(
             N_("Give the new date: /circle mentor stage plan {stage} planned:YYYY-MM-DD."),
-            stage=stage,
+            stage=words.shown(stage, lang),
         )
     return _Plan(Stage(stage), planned, reason)
 
@@ -140,7 +145,7 @@ class MentoringCog(Cog):
         reason: str | None,
     ) -> Reply:
         circle = ctx.need_circle()
-        match _parse_stage(action, stage, planned, reason):
+        match _parse_stage(action, stage, planned, reason, ctx.lang):
             case _Show():
                 return Reply(await self._show(ctx, circle))
             case _Advance(reason):
@@ -156,7 +161,7 @@ class MentoringCog(Cog):
                         N_("The {stage} stage of {circle} is now planned for {date}."),
                         stage=ctx.t(chosen.value),
                         circle=circle.name,
-                        date=day.isoformat(),
+                        date=format_day(day, ctx.lang),
                     )
                 )
 
@@ -165,15 +170,16 @@ class MentoringCog(Cog):
         zone = ZoneInfo(circle.timezone)
 
         def day(when: datetime) -> str:
-            return when.astimezone(zone).date().isoformat()
+            return format_day(when.astimezone(zone).date(), ctx.lang)
 
         lines = [
-            ctx.t(
-                N_("Phase-out stages of {circle}: now {stage}, since {date} ({days} days)."),
+            ctx.tn(
+                "Phase-out stages of {circle}: now {stage}, since {date} ({n} day).",
+                "Phase-out stages of {circle}: now {stage}, since {date} ({n} days).",
+                max(0, (ctx.now() - view.since).days),
                 circle=circle.name,
                 stage=ctx.t(view.current.value),
                 date=day(view.since),
-                days=max(0, (ctx.now() - view.since).days),
             )
         ]
         for p in view.plans:
@@ -231,12 +237,12 @@ class MentoringCog(Cog):
                 N_("{person} {access}."), person=ctx.port.mention(change.mentor), access=access
             )
         if change.reconvene_months is not None:
-            text += " " + ctx.t(
-                N_(
-                    "A reconvening is planned {months} months from now; everyone in the circle "
-                    "today gets an invitation a week before."
-                ),
-                months=change.reconvene_months,
+            text += " " + ctx.tn(
+                "A reconvening is planned {n} month from now; everyone in the circle today gets "
+                "an invitation a week before.",
+                "A reconvening is planned {n} months from now; everyone in the circle today gets "
+                "an invitation a week before.",
+                change.reconvene_months,
             )
         return text
 
@@ -252,13 +258,13 @@ class MentoringCog(Cog):
         image = Attachment(chart.filename, chart.png, "image/png", charts.alt_text(data, ctx.lang))
         message = card(
             data.title,
-            ctx.t(
-                N_(
-                    "Attendance per meeting in {circle}: {n} meetings; bars show people present, "
-                    "the dashed line those expected, and labelled bands the stages."
-                ),
+            ctx.tn(
+                "Attendance per meeting in {circle}: {n} meeting; bars show people present, "
+                "the dashed line those expected, and labelled bands the stages.",
+                "Attendance per meeting in {circle}: {n} meetings; bars show people present, "
+                "the dashed line those expected, and labelled bands the stages.",
+                len(data.points),
                 circle=circle.name,
-                n=len(data.points),
             ),
             (
                 Field(ctx.t(N_("Meetings recorded")), str(len(data.points))),
@@ -288,6 +294,6 @@ class MentoringCog(Cog):
                 ),
                 person=ctx.port.mention(mentor),
                 circle=circle.name,
-                until=ctx.port.format_time(until, ZoneInfo(circle.timezone)),
+                until=ctx.port.format_time(until, ZoneInfo(circle.timezone), ctx.lang),
             )
         )

@@ -40,7 +40,11 @@ class PrivacyCog(Cog):
         mine = await privacy.export_mine(ctx.scope, ctx.lang)
         body = json.dumps(mine.data, indent=2, sort_keys=True).encode()
         return Reply(
-            ctx.t(N_("Here is everything stored about you: {n} records."), n=mine.records),
+            ctx.tn(
+                "Here is everything stored about you: {n} record.",
+                "Here is everything stored about you: {n} records.",
+                mine.records,
+            ),
             file=Attachment("circlekeeper-export.json", body, "application/json"),
         )
 

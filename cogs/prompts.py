@@ -10,8 +10,7 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import prompts
-from bot.core.durations import format_duration
-from bot.i18n import N_
+from bot.i18n import N_, format_span
 from bot.port import Form, FormField
 
 KIND = Option("kind", OptType.CHOICE, N_("the kind of prompt"), choices=prompts.KINDS)
@@ -97,7 +96,7 @@ class PromptsCog(Cog):
         for p in c.pool:
             mark = ctx.t(N_("used")) if c.used[p.id] else ctx.t(N_("new"))
             own = ctx.t(N_(", this circle's own")) if p.circle_id else ""
-            lines.append(f"- [{mark}{own}] ({p.minutes} min) {p.text}")
+            lines.append(f"- [{mark}{own}] ({p.minutes} min) {prompts.text_in(p, ctx.lang)}")
         return Reply("\n".join(lines))
 
     @command(
@@ -132,7 +131,7 @@ class PromptsCog(Cog):
             ),
             kind=ctx.t(kind),
             circle=circle.name,
-            before=format_duration(r.before),
+            before=format_span(r.before, ctx.lang),
         )
         if not r.has_schedule:
             text += " " + ctx.t(

@@ -10,7 +10,7 @@ from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import meetings, reminders
 from bot.core.durations import format_duration
-from bot.i18n import N_
+from bot.i18n import N_, format_list, format_span
 from storage.models import Notify
 
 
@@ -46,7 +46,7 @@ class RemindersCog(Cog):
             ctx.t(
                 N_("Reminders for {circle} now go out {offsets} before each meeting."),
                 circle=circle.name,
-                offsets=", ".join(format_duration(o) for o in r.offsets),
+                offsets=format_list((format_span(o, ctx.lang) for o in r.offsets), ctx.lang),
             )
         )
 
@@ -76,7 +76,7 @@ class RemindersCog(Cog):
             }
             lines.append(ctx.t(where[v.notify]))
         if v.next_meeting is not None:
-            when = ctx.port.format_time(v.next_meeting.start, zone)
+            when = ctx.port.format_time(v.next_meeting.start, zone, ctx.lang)
             if v.muted:
                 lines.append(
                     ctx.t(N_("You asked for no reminders for the meeting {when}."), when=when)
@@ -86,7 +86,7 @@ class RemindersCog(Cog):
                     ctx.t(
                         N_("For the meeting {when}: {times}."),
                         when=when,
-                        times=", ".join(ctx.port.format_time(d, zone) for d in v.due),
+                        times=", ".join(ctx.port.format_time(d, zone, ctx.lang) for d in v.due),
                     )
                 )
         return Reply("\n".join(lines))
@@ -114,7 +114,7 @@ class RemindersCog(Cog):
         circle = ctx.need_circle()
         if date is not None:
             m = await meetings.mute(ctx.scope, circle, date, Notify(where) == Notify.OFF)
-            when = ctx.port.format_time(m.occ.start, m.zone)
+            when = ctx.port.format_time(m.occ.start, m.zone, ctx.lang)
             return Reply(
                 ctx.t(
                     N_(

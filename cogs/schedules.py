@@ -8,9 +8,8 @@ from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import Cog, Option, OptType, Who, command
 from bot.core import schedules
-from bot.core.durations import format_duration
 from bot.core.schedules import Loaded, Occurrence
-from bot.i18n import N_
+from bot.i18n import N_, format_list, format_span
 
 DAY_NAMES = {
     "monday": N_("Monday"),
@@ -40,14 +39,14 @@ def describe(ctx: Context, loaded: Loaded) -> str:
 
 
 def when(ctx: Context, loaded: Loaded, occ: Occurrence) -> str:
-    text = ctx.port.format_time(occ.start, loaded.rule.zone)
+    text = ctx.port.format_time(occ.start, loaded.rule.zone, ctx.lang)
     if occ.skipped:
         return ctx.t(N_("{when}: skipped"), when=text)
     if occ.moved:
         return ctx.t(
             N_("{when} (moved from {original})"),
             when=text,
-            original=ctx.port.format_time(occ.key, loaded.rule.zone),
+            original=ctx.port.format_time(occ.key, loaded.rule.zone, ctx.lang),
         )
     return text
 
@@ -145,11 +144,13 @@ class ScheduleCog(Cog):
                 )
             )
         for occ in o.skipped:
-            lines.append(ctx.t(N_("Skipped: {when}"), when=ctx.port.format_time(occ.key, zone)))
+            lines.append(
+                ctx.t(N_("Skipped: {when}"), when=ctx.port.format_time(occ.key, zone, ctx.lang))
+            )
         lines.append(
             ctx.t(
                 N_("Reminders go out {offsets} before each meeting."),
-                offsets=", ".join(format_duration(x) for x in o.offsets) or "-",
+                offsets=format_list((format_span(x, ctx.lang) for x in o.offsets), ctx.lang) or "-",
             )
         )
         if o.next_roster is not None:
@@ -178,7 +179,7 @@ class ScheduleCog(Cog):
                     "The meeting of {circle} on {when} is skipped. No reminders will go out for it."
                 ),
                 circle=circle.name,
-                when=ctx.port.format_time(r.start, r.zone),
+                when=ctx.port.format_time(r.start, r.zone, ctx.lang),
             )
 
         return Reply(word(await schedules.skip(ctx.scope, circle, date, word)))
@@ -200,8 +201,8 @@ class ScheduleCog(Cog):
             return ctx.t(
                 N_("The meeting of {circle} on {old} moves to {new}. Reminders move with it."),
                 circle=circle.name,
-                old=ctx.port.format_time(r.occ.key, r.zone),
-                new=ctx.port.format_time(r.start, r.zone),
+                old=ctx.port.format_time(r.occ.key, r.zone, ctx.lang),
+                new=ctx.port.format_time(r.start, r.zone, ctx.lang),
             )
 
         return Reply(word(await schedules.move(ctx.scope, circle, date, to, time, word)))
@@ -219,7 +220,7 @@ class ScheduleCog(Cog):
             return ctx.t(
                 N_("The meeting of {circle} on {when} takes place after all."),
                 circle=circle.name,
-                when=ctx.port.format_time(r.start, r.zone),
+                when=ctx.port.format_time(r.start, r.zone, ctx.lang),
             )
 
         return Reply(word(await schedules.unskip(ctx.scope, circle, date, word)))

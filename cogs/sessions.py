@@ -99,12 +99,12 @@ class SessionsCog(Cog):
         circle = ctx.need_circle()
         n = await sessions.end(ctx.scope, circle)
         return Reply(
-            ctx.t(
-                N_(
-                    "The session has ended; {n} people took part. To correct who was here: "
-                    "/circle attendance present:@a @b"
-                ),
-                n=n,
+            ctx.tn(
+                "The session has ended; {n} person took part. To correct who was here: "
+                "/circle attendance present:@a @b",
+                "The session has ended; {n} people took part. To correct who was here: "
+                "/circle attendance present:@a @b",
+                n,
             )
         )
 

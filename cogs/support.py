@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.reply import Reply
 from bot.commands.spec import CircleUse, Cog, Who, command
+from bot.config import resources_for
 from bot.i18n import N_
 
 
@@ -31,7 +32,7 @@ def resource_lines(ctx: Context) -> list[str]:
         ),
         "",
     ]
-    for r in ctx.core.settings.file.resources:
+    for r in resources_for(ctx.core.settings.file.resources, ctx.lang):
         where = f" ({r.region})" if r.region else ""
         lines.append(f"- {r.name}{where}: {r.contact}")
     return lines

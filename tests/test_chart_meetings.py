@@ -42,7 +42,7 @@ async def test_skipped_and_unrecorded_meetings_differ(db_url: str) -> None:
         assert f"{len(data.unrecorded)} with no record" in alt
         assert alt.endswith("Stages: facilitating, on call.")
         assert "on_call" not in alt
-        assert charts.alt_text(data, "es").endswith("Etapas: facilitando, disponible.")
+        assert charts.alt_text(data, "es").endswith("Etapas: facilitación, disponibilidad.")
 
         r = await h.run("maya", "/circle mentor chart")
         assert r.file is not None and r.file.alt == alt

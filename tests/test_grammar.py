@@ -257,12 +257,12 @@ TABLE: list[tuple[str, str, Ok | Refused]] = [
     ("lee", "help schedule", ok("/circle schedule set —", "Options:", "Examples:", "where:")),
     ("lee", "help shedule", ok("Did you mean /circle help schedule")),
     # -- Spanish circle -------------------------------------------------------------------------
-    ("lena", "schedule set martes 19h", ok('Entendido time: "19h" como 19:00', "(Europe/Madrid)")),
+    ("lena", "schedule set martes 19h", ok('Entendí hora: "19h" como 19:00', "(Europe/Madrid)")),
     ("lena", "schedule skip el próximo martes", ok("(2026-03-03)")),
     ("lena", "schedule skip mañana", Refused("2026-03-03")),
     ("lena", "schedule skip 17 de marzo", ok('"17 de marzo" como martes, 17 de marzo de 2026')),
-    ("lena", "schedule skip el 31 de febrero", Refused("date:")),
-    ("maya2", "rsvp sí", ok("Vas a venir")),
+    ("lena", "schedule skip el 31 de febrero", Refused("fecha:")),
+    ("maya2", "rsvp sí", ok("Confirmaste que vienes")),
 ]
 
 

@@ -218,7 +218,7 @@ async def test_reminder_offsets_and_bad_input(db_url: str) -> None:
         r = await h.run("ana", "/circle reminders set 2h")
         assert "Only these people" in r.text
         r = await h.run("lee", "/circle reminders set 2h,30m")
-        assert "now go out 2h, 30m before each meeting" in r.text
+        assert "now go out 2 hours and 30 minutes before each meeting" in r.text
         assert reminders(await advance(h, "28h")) == []  # Tuesday 16:00: no 24-hour one
         sent = reminders(await advance(h, "1h"))
         assert len(sent) == 2 and all("(starts in 2 hours)" in s for s in sent)
@@ -230,7 +230,7 @@ async def test_scheduled_prompt_is_posted_before_each_meeting(db_url: str) -> No
     start = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     async with circle(db_url, start, "day:tuesday time:19:00 timezone:Europe/London", "ana") as h:
         r = await h.run("lee", "/circle prompt schedule check-in 30m")
-        assert "30m before each meeting" in r.text
+        assert "30 minutes before each meeting" in r.text
         r = await h.run("lee", "/circle prompt schedule check-in soon")
         assert "/circle prompt schedule check-in 1h" in r.text
         await advance(h, "1d")

@@ -29,7 +29,7 @@ async def test_rounds_timer_pass_and_attendance(db_url: str) -> None:
         assert "started" in r.text
         texts = channel_texts(h)
         assert texts[-2].startswith(
-            "Opening bell. The circle begins: 3 people here (@lee, @ana, @ben), 1 round(s)"
+            "Opening bell. The circle begins: 3 people here (@lee, @ana, @ben), 1 round,"
         )
         assert "the talking piece is with @lee (about 2 minutes)" in texts[-1]
         # Only the holder (or a leader) moves the piece on; only the holder passes.

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.effects import Effects
 from bot.core.runtime import Core
 from bot.core.scope import Scope
-from bot.i18n import translate
+from bot.i18n import translate, translate_plural
 from bot.port import ChatPort
 from storage.models import Circle, Membership
 
@@ -24,6 +24,7 @@ class Invocation:
     user: str
     channel: str | None = None
     organizer_hint: bool = False  # the platform says this person administers the space
+    locale: str | None = None  # the person's own language on the platform, when it says
 
 
 @dataclass
@@ -56,6 +57,10 @@ class Context:
     def t(self, message: str, **values: object) -> str:
         """Translate a catalog message into this circle's language."""
         return translate(message, self.lang, **values)
+
+    def tn(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The form of a counted message for ``n`` in this circle's language (ngettext)."""
+        return translate_plural(singular, plural, n, self.lang, **values)
 
     @property
     def scope(self) -> Scope:

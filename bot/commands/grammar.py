@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.commands import words as typed
 from bot.commands.spec import CommandSpec, Option, OptType, Registry
 from bot.commands.synonyms import choice_word
 from bot.core.errors import UserError
@@ -587,9 +588,16 @@ def _fits(opt: Option, token: str) -> bool:
     word = token.lower().strip(".,!")
     match opt.type:
         case OptType.CHOICE:
-            return word in opt.choices or choice_word(word) in opt.choices
+            return (
+                word in opt.choices
+                or choice_word(word) in opt.choices
+                or typed.canonical(word, opt.choices) is not None
+            )
         case OptType.BOOL:
-            return word in ("yes", "no", "sí", "si")
+            return (
+                word in ("yes", "no", "sí", "si")
+                or typed.canonical(word, ("yes", "no")) is not None
+            )
         case OptType.INT:
             return word.isdigit()
         case OptType.DATE | OptType.TIME:

@@ -23,7 +23,7 @@ from bot.core import circles, lifecycle
 from bot.core.effects import Effects
 from bot.core.errors import UserError
 from bot.core.runtime import Core
-from bot.i18n import N_, translate
+from bot.i18n import N_, language_of, translate
 from bot.ops import metrics
 from bot.port import ErrorKind, PlatformError
 from storage import repos
@@ -75,7 +75,8 @@ class Router:
         try:
             parsed = parse(text, self.registry)
         except UserError as err:
-            reply = Reply(translate(err.message, self._default_lang(), **err.values))
+            lang = language_of(inv.locale) or self._default_lang()
+            reply = Reply(translate(err.message, lang, **err.values))
             return Outcome(Status.REFUSED, reply)
         return await self.run(inv, parsed.spec, parsed.values)
 
@@ -91,7 +92,8 @@ class Router:
         try:
             parsed = parse(command, self.registry)
         except UserError as err:
-            reply = Reply(translate(err.message, self._default_lang(), **err.values))
+            lang = language_of(inv.locale) or self._default_lang()
+            reply = Reply(translate(err.message, lang, **err.values))
             return Outcome(Status.REFUSED, reply)
         values: dict[str, str | list[str]] = dict(parsed.values)
         values.update(fixed)
@@ -114,7 +116,11 @@ class Router:
         self, inv: Invocation, spec: CommandSpec, values: dict[str, str | list[str]]
     ) -> Outcome:
         port = self.core.port(inv.platform)
-        lang = self._default_lang()
+        # The person's own language (Discord's interaction locale, Slack's users.info locale)
+        # words what concerns only them: errors, and the commands anyone may run (help,
+        # resources, privacy, export, forget-me). The circle's language words the rest.
+        reader = language_of(inv.locale)
+        lang = reader or self._default_lang()
         outcome = "failed"
         effects = Effects()
         async with self.core.sessions() as session:
@@ -134,7 +140,9 @@ class Router:
                         effects=effects,
                     )
                     await self._resolve_circle(ctx, spec, values)
-                    lang = ctx.lang
+                    if reader and Who.ANYONE in spec.who and spec.circle is not CircleUse.REQUIRED:
+                        ctx.lang = reader
+                    lang = reader or ctx.lang
                     await self._check(ctx, spec)
                     kwargs, understood = await values_.convert(ctx, spec, values)
                     assert spec.handler is not None

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.commands import words
 from bot.commands.examples import EXAMPLES
+from bot.i18n import N_, translate
 
 if TYPE_CHECKING:
     from bot.commands.reply import Reply
@@ -85,14 +87,22 @@ class Option:
         starts = [v for v in hits if any(p.startswith(word) for p in v.lower().split("/"))]
         return (starts + [v for v in hits if v not in starts])[:limit]
 
-    def usage(self) -> str:
-        """``@member``, ``kind``, ``[role:member|leader]``, ``[text:"…"]``."""
+    def usage(self, lang: str = "en") -> str:
+        """``@member``, ``kind``, ``[role:member|leader]``, ``[text:"…"]``; in Spanish
+        ``@miembro``, ``[role:miembro|líder]``: option keys stay, the words people type change."""
         if self.type in (OptType.USER, OptType.USERS):
-            shown = "@" + self.name + (" …" if self.type is OptType.USERS else "")
+            label = words.label(self.name, lang)
+            shown = "@" + label + (" …" if self.type is OptType.USERS else "")
             return shown if self.required else f"[{shown}]"
         if self.required:
-            return self.name
-        return f"[{self.name}:{_PLACEHOLDER.get(self.type) or '|'.join(self.choices)}]"
+            return words.label(self.name, lang)
+        values = "|".join(words.shown(c, lang) for c in self.choices)
+        if self.type in _PLACEHOLDER:
+            values = "|".join(
+                words.placeholder(p, lang) if p in words.PLACEHOLDERS else words.shown(p, lang)
+                for p in _PLACEHOLDER[self.type].split("|")
+            )
+        return f"[{self.name}:{values}]"
 
 
 Handler = Callable[..., Awaitable["Reply"]]
@@ -115,19 +125,27 @@ class CommandSpec:
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
 
-    def usage(self) -> str:
-        parts = ["/circle", self.name, *(o.usage() for o in self.options)]
+    def usage(self, lang: str = "en") -> str:
+        parts = ["/circle", self.name, *(o.usage(lang) for o in self.options)]
         acts_on_one = self.circle is CircleUse.REQUIRED or (
             self.circle is CircleUse.OPTIONAL and Who.ANYONE not in self.who
         )
         if acts_on_one and not self.option("circle"):
-            parts.append("[circle:NAME]")
+            parts.append(f"[circle:{translate(N_('NAME'), lang)}]")
         return " ".join(parts)
 
     @property
     def example(self) -> str:
         """One real line to copy (the first example), or the usage when none is declared."""
-        return f"/circle {self.examples[0]}" if self.examples else self.usage()
+        return self.example_in("en")
+
+    def example_in(self, lang: str) -> str:
+        """The first example as a reader of ``lang`` would type it (examples are catalog
+        messages: Spanish ones say ``rsvp sí`` and quote Spanish words)."""
+        return f"/circle {translate(self.examples[0], lang)}" if self.examples else self.usage(lang)
+
+    def examples_in(self, lang: str) -> tuple[str, ...]:
+        return tuple(translate(e, lang) for e in self.examples)
 
     def bound(self, handler: Handler) -> CommandSpec:
         return replace(self, handler=handler)

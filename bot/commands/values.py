@@ -25,6 +25,7 @@ from typing import Any
 import dateparser
 from babel.dates import format_date
 
+from bot.commands import words as typed
 from bot.commands.context import Context
 from bot.commands.grammar import check_storable
 from bot.commands.spec import CommandSpec, Option, OptType
@@ -204,9 +205,9 @@ async def convert(
                 raise UserError(
                     N_("/circle {name} needs {option}. Usage: {usage} For example: {example}"),
                     name=spec.name,
-                    option=opt.name,
-                    usage=spec.usage(),
-                    example=spec.example,
+                    option=typed.label(opt.name, ctx.lang),
+                    usage=spec.usage(ctx.lang),
+                    example=spec.example_in(ctx.lang),
                 )
             out[opt.name] = await value(ctx, spec, opt, opt.default, []) if opt.default else None
             continue
@@ -222,10 +223,10 @@ async def value(
     def bad(hint: str, **values: object) -> UserError:
         return UserError(
             N_("{option}: {hint} Usage: {usage} For example: {example}"),
-            option=opt.name,
+            option=typed.label(opt.name, ctx.lang),
             hint=ctx.t(hint, **values),
-            usage=spec.usage(),
-            example=spec.example,
+            usage=spec.usage(ctx.lang),
+            example=spec.example_in(ctx.lang),
         )
 
     for part in [raw] if isinstance(raw, str) else raw:
@@ -259,9 +260,9 @@ async def value(
             return _choice(ctx, opt, word, text, notes, bad)
         case OptType.BOOL:
             local = CHOICE_WORDS.get(ctx.lang, {}).get(word, word)
-            if local in YES:
+            if local in YES or typed.means(word, "yes"):
                 return True
-            if local in NO:
+            if local in NO or typed.means(word, "no"):
                 return False
             raise bad(N_("say yes or no."))
         case OptType.DATE:
@@ -290,6 +291,11 @@ def _choice(
 ) -> str:
     if word in opt.choices:
         return word
+    # The catalog's words for a choice, in every language (bot/commands/words.py): apertura,
+    # avanzar, disponibilidad, miembro. The circle's own language needs no echo.
+    meant = typed.canonical(word, opt.choices)
+    if meant is not None:
+        return meant
     local = choice_word(word, ctx.lang)
     if local in opt.choices:
         assert local is not None
@@ -301,10 +307,11 @@ def _choice(
         raise bad(
             N_('"{text}" is not one of {choices}; did you mean {close}?'),
             text=text[:40],
-            choices=", ".join(opt.choices),
-            close=close[0],
+            choices=", ".join(typed.shown(c, ctx.lang) for c in opt.choices),
+            close=typed.shown(close[0], ctx.lang),
         )
-    raise bad(N_("choose one of {choices}."), choices=", ".join(opt.choices))
+    shown = ", ".join(typed.shown(c, ctx.lang) for c in opt.choices)
+    raise bad(N_("choose one of {choices}."), choices=shown)
 
 
 def _date(ctx: Context, opt: Option, text: str, notes: list[Understood], bad: Any) -> date:
@@ -362,4 +369,12 @@ async def circle_named(ctx: Context, text: str) -> Circle:
 
 
 def understood_lines(ctx: Context, notes: Sequence[Understood]) -> list[str]:
-    return [ctx.t(N_('Understood {option}: "{typed}" as {meant}.'), **vars(n)) for n in notes]
+    return [
+        ctx.t(
+            N_('Understood {option}: "{typed}" as {meant}.'),
+            option=typed.label(n.option, ctx.lang),
+            typed=n.typed,
+            meant=n.meant,
+        )
+        for n in notes
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,7 +99,11 @@ def asks_for_timezone(sc: Scope, timezone: str | None) -> bool:
 
 
 def channel_name(prefix: str, name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """``Círculo de los martes`` → ``circle-circulo-de-los-martes``: accents folded, so a
+    Spanish name keeps its letters on platforms that allow only a-z in channel names."""
+    plain = unicodedata.normalize("NFKD", name.lower())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
     return (prefix + slug)[:90]
 
 
@@ -167,7 +172,8 @@ async def create(sc: Scope, spec: NewCircle) -> Circle:
     circle.channel_id = channel
     try:
         repos.audit(sc.session, sc.now(), circle.id, sc.actor, "circle.create")
-        await rules.publish(sc, circle, cfg.circles.rules)
+        # The default rules are a catalog message: a Spanish circle gets its Spanish rules.
+        await rules.publish(sc, circle, translate(cfg.circles.rules, circle.language))
         for leader in spec.leaders:
             await add(sc, circle, leader, Role.LEADER)
         if spec.mentor:

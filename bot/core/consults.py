@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import UserError
 from bot.core.mentoring import mentor_of
 from bot.core.scope import Scope
-from bot.i18n import N_, translate
+from bot.i18n import N_, format_day, translate
 from bot.port import Button, ErrorKind, Message, PlatformError
 from storage import repos
 from storage.models import Circle, Consult, Membership, Status
@@ -169,7 +169,7 @@ async def acknowledge(
     if row.acknowledged_at is not None:
         raise UserError(
             N_("You already acknowledged this request on {date}."),
-            date=row.acknowledged_at.date().isoformat(),
+            date=format_day(row.acknowledged_at.date(), circle.language),
         )
     asker = await _asker(sc, row)
     row.acknowledged_at = sc.now()
@@ -190,7 +190,7 @@ async def acknowledge(
         ),
         lang,
         mentor=sc.port.mention(sc.actor),
-        date=row.asked_at.date().isoformat(),
+        date=format_day(row.asked_at.date(), lang),
         circle=circle.name,
     )
     return row, await _private(sc, asker, Message(text))
@@ -215,7 +215,7 @@ async def reply(sc: Scope, circle: Circle, consult_id: int, text: str, is_organi
             N_("{mentor} answered the consult request you sent on {date} about {circle}:"),
             lang,
             mentor=sc.port.mention(sc.actor),
-            date=row.asked_at.date().isoformat(),
+            date=format_day(row.asked_at.date(), lang),
             circle=circle.name,
         )
     else:
@@ -225,7 +225,7 @@ async def reply(sc: Scope, circle: Circle, consult_id: int, text: str, is_organi
                 "{date}. They still do not know who you are:"
             ),
             lang,
-            date=row.asked_at.date().isoformat(),
+            date=format_day(row.asked_at.date(), lang),
             circle=circle.name,
         )
     footer = translate(

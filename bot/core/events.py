@@ -74,12 +74,12 @@ def schedule_card(
     if loaded.rule.location:
         fields.append(Field(translate(N_("Where"), lang), loaded.rule.location))
     occ = current(loaded, now)
-    nxt = port.format_time(occ.start, zone) if occ else translate(N_("none"), lang)
+    nxt = port.format_time(occ.start, zone, lang) if occ else translate(N_("none"), lang)
     fields.append(Field(translate(N_("Next meeting"), lang), nxt, inline=False))
     ahead = schedules.occurrences(
         loaded.rule, loaded.exceptions, now, now + schedules.SEARCH, include_skipped=True
     )
-    skipped = [port.format_time(o.key, zone) for o in ahead if o.skipped][:5]
+    skipped = [port.format_time(o.key, zone, lang) for o in ahead if o.skipped][:5]
     if skipped:
         fields.append(Field(translate(N_("Skipped"), lang), ", ".join(skipped), inline=False))
     return card(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import circles, consults, mentoring, notices, schedules
 from bot.core.ledger import Job
 from bot.core.scope import Scope
-from bot.i18n import N_, translate
+from bot.i18n import N_, format_day, translate, translate_plural
 from bot.port import Button, ChatPort, Message
 from storage import repos
 from storage.models import Circle, DeliveryStatus, Meeting, Role, Stage, Status
@@ -228,10 +228,12 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
 
     lines = [
         t(N_("{circle}"), circle=c.name),
-        t(
-            N_("  Stage: {stage}, for {days} days"),
+        translate_plural(
+            "  Stage: {stage}, for {n} day",
+            "  Stage: {stage}, for {n} days",
+            h.days_in_stage,
+            lang,
             stage=t(h.stage.value),
-            days=h.days_in_stage,
         ),
     ]
     if h.next_stage and h.next_stage_planned:
@@ -239,7 +241,7 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
             t(
                 N_("  Next stage: {stage}, planned for {date}"),
                 stage=t(h.next_stage.value),
-                date=h.next_stage_planned.astimezone(zone).date().isoformat(),
+                date=format_day(h.next_stage_planned.astimezone(zone).date(), lang),
             )
         )
     lines += [
@@ -251,7 +253,7 @@ def describe(h: Health, port: ChatPort, lang: str) -> list[str]:
         ),
         t(
             N_("  Next meeting: {when}"),
-            when=port.format_time(h.next_meeting, zone) if h.next_meeting else t(N_("none")),
+            when=port.format_time(h.next_meeting, zone, lang) if h.next_meeting else t(N_("none")),
         ),
     ]
     if c.archived_at is not None:

@@ -162,7 +162,7 @@ async def resume(sc: Scope, circle: Circle) -> Resumed:
             circle,
             N_("{circle} is back: the next meeting is {when}."),
             circle=circle.name,
-            when=sc.port.format_time(nxt[0].start, zone),
+            when=sc.port.format_time(nxt[0].start, zone, circle.language),
         )
     else:
         await _post(sc, circle, N_("{circle} is back."), circle=circle.name)

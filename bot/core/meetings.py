@@ -229,7 +229,7 @@ async def rsvp(sc: Scope, circle: Circle, answer: str, day: date | None) -> Answ
     if occ.start <= sc.now():
         raise UserError(
             N_("The meeting {when} has already started, so RSVPs for it are closed."),
-            when=sc.port.format_time(occ.start, loaded.rule.zone),
+            when=sc.port.format_time(occ.start, loaded.rule.zone, circle.language),
         )
     await _store_rsvp(sc.session, circle, occ, sc.actor, answer, sc.now())
     await reminders.refresh(sc, loaded, circle, occ)  # the live reminder shows the new count
@@ -304,7 +304,7 @@ async def mute(sc: Scope, circle: Circle, day: date | None, muted: bool) -> Mute
     if occ.start <= sc.now():
         raise UserError(
             N_("The meeting {when} has already started; no more reminders go out for it."),
-            when=sc.port.format_time(occ.start, loaded.rule.zone),
+            when=sc.port.format_time(occ.start, loaded.rule.zone, circle.language),
         )
     await repos.meetings.set_muted(sc.session, circle.id, occ.key, sc.actor, muted)
     return Muted(occ, loaded.rule.zone, muted)

@@ -31,7 +31,7 @@ from bot.core.access import INVITE_KIND, invited_until, mentor_access
 from bot.core.errors import UserError
 from bot.core.ledger import Job
 from bot.core.scope import Scope
-from bot.i18n import N_, translate
+from bot.i18n import N_, format_day, translate
 from bot.port import Access, ChatPort, Message
 from storage import repos
 from storage.models import (
@@ -213,7 +213,7 @@ async def replan(
     if day < circle.created_at.astimezone(zone).date():
         raise UserError(
             N_("planned: {date} is before the circle began. Give a later date."),
-            date=day.isoformat(),
+            date=format_day(day, circle.language),
         )
     reason = _check_reason(reason)
     view = await overview(sc.session, circle)
@@ -263,7 +263,11 @@ async def _change(
     if view.mentor is not None and circle.channel_id:
         await rules.set_access(sc, circle, view.mentor, mentor_access(to, invited=False))
     if circle.channel_id:
-        when = sc.port.format_time(reconvene_at, ZoneInfo(circle.timezone)) if reconvene_at else ""
+        when = (
+            sc.port.format_time(reconvene_at, ZoneInfo(circle.timezone), circle.language)
+            if reconvene_at
+            else ""
+        )
         note = translate(
             STAGE_NOTES[to],
             circle.language,
@@ -377,7 +381,7 @@ async def invite(sc: Scope, circle: Circle, hours: int) -> tuple[str, datetime]:
                 circle.language,
                 person=sc.port.mention(sc.actor),
                 circle=circle.name,
-                until=sc.port.format_time(until, zone),
+                until=sc.port.format_time(until, zone, circle.language),
             )
         ),
     )
@@ -506,7 +510,7 @@ async def send_reconvening(job: Job) -> DeliveryStatus:
             return DeliveryStatus.SKIPPED
         mentor = await mentor_of(s, circle.id)
     port: ChatPort = core.port(circle.platform)
-    when = port.format_time(row.occurrence, ZoneInfo(circle.timezone))
+    when = port.format_time(row.occurrence, ZoneInfo(circle.timezone), circle.language)
     if job.kind_detail == "channel":
         if not circle.channel_id:
             return DeliveryStatus.SKIPPED

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,7 +137,7 @@ async def post(
     else:
         chosen = await pick(sc.session, circle, kind, rng)
         record_use(sc.session, circle, chosen, sc.actor, sc.now())
-        result = Posted(chosen.text, chosen)
+        result = Posted(text_in(chosen, circle.language), chosen)
     assert circle.channel_id is not None
     await sc.port.post(sc.workspace, circle.channel_id, Message(f"{label(result)}: {result.text}"))
     return result
@@ -221,3 +222,20 @@ async def set_schedule(sc: Scope, circle: Circle, kind: str, before: str) -> Sch
 
 async def _has_schedule(sc: Scope, circle: Circle) -> bool:
     return await schedules.load(sc.session, circle.id) is not None
+
+
+@lru_cache(maxsize=8)
+def library_texts(lang: str) -> dict[str, str]:
+    """The library's prompts in ``lang`` by key (``data/prompts.<lang>.toml``; none for English)."""
+    path = LIBRARY.with_name(f"prompts.{lang}.toml")
+    if lang == "en" or not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {str(row["key"]): str(row["text"]) for row in data["prompt"]}
+
+
+def text_in(prompt: Prompt, lang: str) -> str:
+    """A library prompt in the circle's language; a circle's own prompt in its author's words."""
+    if prompt.key is None:
+        return prompt.text
+    return library_texts(lang).get(prompt.key, prompt.text)

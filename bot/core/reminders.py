@@ -39,7 +39,7 @@ from bot.core.errors import UserError
 from bot.core.ledger import Job
 from bot.core.runtime import Core
 from bot.core.scope import Scope
-from bot.i18n import N_, translate
+from bot.i18n import N_, format_span, translate
 from bot.port import Button, ChatPort, ErrorKind, Field, Message, PlatformError, card
 from storage import repos
 from storage.models import (
@@ -366,17 +366,7 @@ async def set_notify(sc: Scope, circle: Circle, where: Notify) -> Notify:
 def time_left(delta: timedelta, lang: str) -> str:
     """``20 minutes``, ``1 hour``, ``3 hours 15 minutes``, ``2 days``: rounded to the minute."""
     minutes = max(int((delta.total_seconds() + 30) // 60), 0)
-    days, rest = divmod(minutes, 60 * 24)
-    hours, mins = divmod(rest, 60)
-    if days >= 2 or (days and not hours):
-        return translate(N_("1 day") if days == 1 else N_("{n} days"), lang, n=days)
-    hours += days * 24
-    parts = []
-    if hours:
-        parts.append(translate(N_("1 hour") if hours == 1 else N_("{n} hours"), lang, n=hours))
-    if mins or not hours:
-        parts.append(translate(N_("1 minute") if mins == 1 else N_("{n} minutes"), lang, n=mins))
-    return " ".join(parts)
+    return format_span(timedelta(minutes=minutes), lang)
 
 
 def local_date(occ: schedules.Occurrence, loaded: schedules.Loaded) -> date:
@@ -436,10 +426,10 @@ def reminder_message(
         N_("Reminder: {circle} meets {when} (starts in {left})."),
         lang,
         circle=circle.name,
-        when=port.format_time(occ.start, zone),
+        when=port.format_time(occ.start, zone, lang),
         left=time_left(occ.start - now, lang),
     )
-    fields = [Field(translate(N_("When"), lang), port.format_time(occ.start, zone))]
+    fields = [Field(translate(N_("When"), lang), port.format_time(occ.start, zone, lang))]
     if occ.moved:
         fields.append(
             Field(
@@ -447,7 +437,7 @@ def reminder_message(
                 translate(
                     N_("This meeting was moved from {original}."),
                     lang,
-                    original=port.format_time(occ.key, zone),
+                    original=port.format_time(occ.key, zone, lang),
                 ),
                 inline=False,
             )
@@ -642,14 +632,18 @@ async def send_prompt(job: Job) -> DeliveryStatus:
         except UserError:  # no prompt of that kind at all
             log.info("scheduled prompt has no candidate delivery=%s", d.id)
             return DeliveryStatus.SKIPPED
-        prompt_id, text, minutes = chosen.id, chosen.text, chosen.minutes
+        prompt_id, text, minutes = (
+            chosen.id,
+            prompts.text_in(chosen, circle.language),
+            chosen.minutes,
+        )
     port = job.core.port(circle.platform)
     lang, channel = circle.language, circle.channel_id
     message = Message(
         translate(
             N_("Prompt for the meeting {when} ({kind}, about {minutes} minutes): {text}"),
             lang,
-            when=port.format_time(occ.start, loaded.rule.zone),
+            when=port.format_time(occ.start, loaded.rule.zone, lang),
             kind=translate(kind, lang),
             minutes=minutes,
             text=text,

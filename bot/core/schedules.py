@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import meetings, reminders
 from bot.core.errors import UserError
 from bot.core.scope import Scope
-from bot.i18n import N_
+from bot.i18n import N_, format_day
 from bot.port import Message
 from storage import repos
 from storage.models import Circle, Schedule, ScheduleException
@@ -695,7 +695,7 @@ async def skip(sc: Scope, circle: Circle, day: date, notice: Notice[Changed]) ->
     if occ.start <= sc.now():
         raise UserError(
             N_("The meeting on {date} has already started, so it cannot be skipped."),
-            date=day.isoformat(),
+            date=format_day(day, circle.language),
         )
     await set_exception(sc.session, circle.id, occ, None)
     await reminders.changed(sc, circle, "schedule.skip")
@@ -715,7 +715,7 @@ async def move(
     if occ.start <= now:
         raise UserError(
             N_("The meeting on {date} has already started, so it cannot be moved."),
-            date=day.isoformat(),
+            date=format_day(day, circle.language),
         )
     zone = loaded.rule.zone
     at = at or to_local(occ.start, zone).time()
@@ -726,7 +726,7 @@ async def move(
                 "{date} {time} is in the past. Give a later date: "
                 "/circle schedule move {old} to:YYYY-MM-DD"
             ),
-            date=to.isoformat(),
+            date=format_day(to, circle.language),
             time=at.strftime("%H:%M"),
             old=day.isoformat(),
         )

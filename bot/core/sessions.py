@@ -24,7 +24,7 @@ from bot.core import kinds, ledger, meetings, schedules
 from bot.core.errors import UserError
 from bot.core.schedules import Occurrence
 from bot.core.scope import Scope
-from bot.i18n import N_, translate
+from bot.i18n import N_, translate, translate_plural
 from bot.port import Button, Confirm, Field, Message, PlatformError, card
 from storage import repos
 from storage.models import (
@@ -115,13 +115,13 @@ async def start(
             sc,
             circle,
             N_(
-                "Opening bell. The circle begins: {n} people here ({people}), {rounds} "
-                "round(s), about {minutes} minutes each. One person speaks at a time while "
-                "everyone listens; anyone can pass."
+                "Opening bell. The circle begins: {count} here ({people}), {rounds}, about "
+                "{minutes} minutes each. One person speaks at a time while everyone listens; "
+                "anyone can pass."
             ),
-            n=len(people),
+            count=translate_plural("{n} person", "{n} people", len(people), circle.language),
             people=_names(sc, people),
-            rounds=rounds,
+            rounds=translate_plural("{n} round", "{n} rounds", rounds, circle.language),
             minutes=minutes,
         )
         await _turn(sc, circle, run, people)
@@ -137,12 +137,12 @@ async def start(
         N_(
             "Opening bell. {name} gathers. If you are here, press I'm here (or type /circle "
             "session here). Here so far: {people}. When everyone is here, a leader begins the "
-            "rounds ({rounds} round(s), about {minutes} minutes each); a leader corrects the "
-            "list with /circle session here @a @b."
+            "rounds ({rounds}, about {minutes} minutes each); a leader corrects the list with "
+            "/circle session here @a @b."
         ),
         name=circle.name,
         people=_names(sc, people) or translate(N_("nobody yet"), lang),
-        rounds=rounds,
+        rounds=translate_plural("{n} round", "{n} rounds", rounds, lang),
         minutes=minutes,
         buttons=buttons,
     )

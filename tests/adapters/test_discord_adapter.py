@@ -522,7 +522,8 @@ async def test_members_of_the_organizer_role_are_organizers(world: World) -> Non
     )
     world.core.settings = world.settings.model_copy(update={"file": file})
     ia = await world.run(world.alice, "circle create", name="Alice Circle")
-    assert "Only these people can run /circle create" in ia.text()
+    command_id = world.adapter.commands.command_id
+    assert f"Only these people can run </circle create:{command_id}>" in ia.text()
     fake.give_role(world.alice, fake.add_role("Circle organizers"))
     ia = await world.run(world.alice, "circle create", name="Alice Circle")
     assert "Created the circle" in ia.text()
@@ -603,3 +604,66 @@ async def test_create_autocompletes_time_zones_and_archive_makes_the_channel_rea
     ia = await world.run(world.lee, "circle schedule set", channel, day="monday", time="19:00")
     assert "is archived" in ia.text()
     fake.assert_clean()
+
+
+async def test_every_part_of_circle_has_spanish_names_for_both_spanish_locales(
+    world: World,
+) -> None:
+    [registered] = world.fake.guild_commands[world.fake.guild_id]
+    codes = ("es-ES", "es-419")
+    assert all(registered["name_localizations"][c] == "círculo" for c in codes)
+
+    def walk(node: dict[str, Any], where: str) -> None:
+        seen: dict[str, set[str]] = {c: set() for c in codes}
+        for o in node.get("options") or []:
+            here = f"{where} {o['name']}"
+            names = o.get("name_localizations") or {}
+            descriptions = o.get("description_localizations") or {}
+            if not names:  # only where Spanish uses the English word itself
+                unchanged.add(o["name"])
+            else:
+                assert set(names) == set(codes), f"{here}: Spanish name for one locale only"
+            assert set(descriptions) == set(codes), f"{here}: no Spanish description"
+            for c in codes:
+                shown = names.get(c, o["name"])
+                assert shown not in seen[c], f"{here}: two options called {shown}"
+                seen[c].add(shown)
+            for choice in o.get("choices") or []:
+                local = choice.get("name_localizations") or {}
+                assert set(local) == set(codes) or choice["value"] == "no", (here, choice)
+            walk(o, here)
+
+    unchanged: set[str] = set()
+    walk(registered, "/circle")
+    assert unchanged == {"mentor", "info", "rrule"}
+    schedule = next(o for o in registered["options"] if o["name"] == "schedule")
+    set_ = next(o for o in schedule["options"] if o["name"] == "set")
+    day = next(o for o in set_["options"] if o["name"] == "day")
+    assert day["name_localizations"]["es-419"] == "día" and day["autocomplete"]
+    # seven days are offered by autocomplete, in the person's language
+    world.fake.locales[world.lee] = "es-419"
+    offered = await world.fake.autocomplete(
+        world.lee, world.fake.general_channel_id, "circle schedule set", "day", "mar"
+    )
+    assert [(c["name"], c["value"]) for c in offered] == [("martes", "tuesday")]
+
+
+async def test_a_spanish_client_reads_what_concerns_only_them_in_spanish(world: World) -> None:
+    world.fake.locales[world.alice] = "es-419"
+    world.fake.locales[world.bob] = "es-ES"
+    ia = await world.run(world.alice, "circle help")
+    assert ia.text().startswith("Comandos que puedes usar"), ia.text()
+    # commands in the text are mentions, which Discord shows with their Spanish names
+    [registered] = world.fake.guild_commands[world.fake.guild_id]
+    assert f"</circle export:{registered['id']}>" in ia.text()
+    assert "/circle export" not in ia.text().replace("</circle export", "")
+    assert ia.ephemeral
+    ia = await world.run(world.bob, "circle resources")
+    assert ia.text().startswith("Si estás en peligro") and "Línea de la Vida" in ia.text()
+    assert "Crisis Text Line en español" in ia.text() and "text HOME" not in ia.text()
+    ia = await world.run(world.alice, "circle create", name="Círculo de Alicia")
+    assert ia.text().startswith("Solo estas personas pueden usar"), ia.text()
+    # someone whose Discord speaks a language without a catalog reads the configured one
+    world.fake.locales[world.carol] = "fr"
+    ia = await world.run(world.carol, "circle help")
+    assert ia.text().startswith("Commands you can use"), ia.text()

@@ -286,7 +286,7 @@ async def test_channel_post_and_dm_reach_people(w: SlackWorld) -> None:
     c = await create_circle(w)
     _org, lee, _maya, channel_id = c.org, c.lee, c.maya, c.channel
     team = w.fake.team.id
-    when = w.adapter.port.format_time(w.clock.now(), ZoneInfo("Europe/Madrid"))
+    when = w.adapter.port.format_time(w.clock.now(), ZoneInfo("Europe/Madrid"), "en")
     text = f"Reminder: the circle meets {when}."
     buttons = (
         Button("Yes, I will come", "rsvp yes circle:#1", "primary"),
@@ -591,4 +591,25 @@ async def test_archive_archives_the_slack_channel(w: SlackWorld) -> None:
     assert channel.is_archived and c.lee in channel.members
     reply = await w.circle(c.lee, "schedule set day:monday time:18:00", channel=c.channel)
     assert reply.text.startswith("Tuesday circle is archived")
+
+
+async def test_a_spanish_speaking_person_reads_what_concerns_them_in_spanish(w: SlackWorld) -> None:
+    """Slack's users.info (include_locale, users:read) says the person's language."""
+    rosa = w.person("rosa")
+    w.fake.users[rosa].locale = "es-LA"
+    reply = await w.circle(rosa, "resources")
+    assert reply.ephemeral
+    assert reply.text.startswith("Si estás en peligro"), reply.text
+    assert "Línea de la Vida" in reply.text and "text HOME" not in reply.text
+    reply = await w.circle(rosa, "help")
+    assert reply.text.startswith("Comandos que puedes usar"), reply.text
+    reply = await w.circle(rosa, "rsvp quizás")  # not in a circle: the error is hers, in Spanish
+    assert reply.text.startswith("¿En qué círculo?"), reply.text
+    assert (await w.driver.app_home_opened(rosa)).status == 200  # her App Home too
+    await w.fake.wait_until(lambda: w.fake.home_view(rosa) is not None)
+    home = json_text(w.fake.home_view(rosa).view)  # type: ignore[union-attr]
+    assert "Lo que puedes hacer" in home and "What you can do" not in home
+    ana = w.person("ana")  # en-US
+    reply = await w.circle(ana, "help")
+    assert reply.text.startswith("Commands you can use"), reply.text
     assert w.fake.violations == []

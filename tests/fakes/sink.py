@@ -200,5 +200,5 @@ class SinkPort:
     def mention(self, user: str) -> str:
         return f"@{user}"
 
-    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
+    def format_time(self, when: datetime, zone: ZoneInfo, lang: str) -> str:
         return f"<t:{int(when.timestamp())}:F>"

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.console_world import Change, WorldStore
+from bot.i18n import format_when
 from bot.port import Access, Attachment, Button, CalendarEvent, Message
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
@@ -225,5 +226,5 @@ class ConsolePort:
     def mention(self, user: str) -> str:
         return f"@{user}"
 
-    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
-        return when.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+    def format_time(self, when: datetime, zone: ZoneInfo, lang: str) -> str:
+        return format_when(when, zone, lang)

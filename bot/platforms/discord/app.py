@@ -22,6 +22,7 @@ import discord.http
 import yarl
 from discord import app_commands
 
+from bot.commands import words
 from bot.commands.context import Invocation
 from bot.commands.reply import Outcome, Reply
 from bot.commands.router import Router
@@ -30,10 +31,10 @@ from bot.config import ConfigError
 from bot.core import privacy
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
-from bot.i18n import N_, translate
+from bot.i18n import N_, language_of, translate
 from bot.ops import metrics
 from bot.platforms.discord import permissions
-from bot.platforms.discord.commands import CommandMap
+from bot.platforms.discord.commands import ROOT, CommandMap
 from bot.platforms.discord.port import CURRENT, DiscordPort, InteractionScope
 from bot.platforms.discord.render import (
     decode,
@@ -174,7 +175,7 @@ class DiscordAdapter:
             client = _Client(**options)
         client.adapter = self
         self.client = client
-        self.port = DiscordPort(client, core, self.pacer)
+        self.port = DiscordPort(client, core, self.pacer, self.commands.with_mentions)
         self.missing_permissions: dict[str, list[str]] = {}
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -241,13 +242,21 @@ class DiscordAdapter:
             existing = await http.get_global_commands(app_id)
         if _normal(existing) == _normal(wanted):
             log.info("discord commands up to date scope=%s", guild or "global")
+            self._remember_command_id(existing)
             return False
         if guild:
-            await http.bulk_upsert_guild_commands(app_id, int(guild), wanted)
+            synced = await http.bulk_upsert_guild_commands(app_id, int(guild), wanted)
         else:
-            await http.bulk_upsert_global_commands(app_id, wanted)
+            synced = await http.bulk_upsert_global_commands(app_id, wanted)
         log.info("discord commands synced scope=%s", guild or "global")
+        self._remember_command_id(synced)
         return True
+
+    def _remember_command_id(self, commands: Any) -> None:
+        """The id of /circle, so that replies can mention its subcommands."""
+        for cmd in commands or []:
+            if isinstance(cmd, dict) and cmd.get("name") == ROOT and cmd.get("id"):
+                self.commands.command_id = str(cmd["id"])
 
     async def on_ready(self) -> None:
         for guild in self.client.guilds:
@@ -293,11 +302,13 @@ class DiscordAdapter:
             log.debug("traceback", exc_info=True)
             await self._fallback(interaction, FAILED)
 
-    def _lang(self) -> str:
-        return self.core.settings.file.circles.language
+    def _lang(self, interaction: discord.Interaction[Any] | None = None) -> str:
+        """The person's Discord language when the catalog has it, else the configured one."""
+        locale = interaction.locale.value if interaction and interaction.locale else None
+        return language_of(locale) or self.core.settings.file.circles.language
 
     async def _fallback(self, interaction: discord.Interaction[Any], msgid: str) -> None:
-        text = translate(msgid, self._lang())
+        text = self.commands.with_mentions(translate(msgid, self._lang(interaction)))
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
@@ -329,7 +340,8 @@ class DiscordAdapter:
             if role and isinstance(user, discord.Member):
                 hint = hint or any(str(r.id) == role or r.name == role for r in user.roles)
         channel = str(interaction.channel_id) if interaction.channel_id else None
-        return Invocation("discord", guild, str(interaction.user.id), channel, hint)
+        locale = interaction.locale.value if interaction.locale else None
+        return Invocation("discord", guild, str(interaction.user.id), channel, hint, locale)
 
     async def on_member_left(self, guild: str, user: str) -> None:
         """Someone left (or was removed from) the server: forget them there (README)."""
@@ -442,12 +454,20 @@ class DiscordAdapter:
                 and option.source is not None
                 and option.source.type is OptType.CHOICE
             ):
-                names = [c for c in option.source.choices if typed in c.lower()]
+                # Shown in the person's language (martes), matched in either (tue, mar).
+                lang = self._lang(interaction)
+                shown = {c: words.shown(c, lang) for c in option.source.choices}
+                choices = [
+                    app_commands.Choice(name=shown[c][:100], value=c)
+                    for c in option.source.choices
+                    if typed in c.lower() or words.fold(typed) in words.fold(shown[c])
+                ][:25]
             elif option is not None and option.source is not None and option.source.suggestions:
                 names = option.source.suggest(typed)
+                choices = [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
             else:
                 names = await self.router.circle_choices(inv, typed)
-            choices = [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
+                choices = [app_commands.Choice(name=n[:100], value=n[:100]) for n in names[:25]]
         try:
             await interaction.response.autocomplete(choices)
         except discord.HTTPException as exc:
@@ -482,11 +502,11 @@ class DiscordAdapter:
         except Exception as exc:
             log.error("discord command crashed id=%s error=%s", interaction.id, type(exc).__name__)
             log.debug("traceback", exc_info=True)
-            reply = Reply(translate(FAILED, self._lang()))
+            reply = Reply(translate(FAILED, self._lang(interaction)))
         try:
             await self._answer(interaction, reply, deferred)
             for message in scope.pending:
-                for piece in split_text(message.text):
+                for piece in split_text(self.commands.with_mentions(message.text)):
                     await interaction.followup.send(piece, ephemeral=True)
         except discord.HTTPException as exc:
             log.warning(
@@ -505,7 +525,8 @@ class DiscordAdapter:
                 await interaction.response.send_modal(modal)
                 return
         rich = embed_for(reply.card) if reply.card is not None else None
-        pieces = [reply.card.headline] if reply.card and rich else split_text(reply.text)
+        text = self.commands.with_mentions(reply.text)
+        pieces = [reply.card.headline] if reply.card and rich else split_text(text)
         ephemeral = reply.private
         none = discord.AllowedMentions.none()
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands import words
 from bot.commands.spec import CircleUse, CommandSpec, Option, OptType, Registry
 from bot.i18n import LANGUAGES, N_, translate
 
@@ -38,6 +39,71 @@ CIRCLE_OPTION_HELP = N_("which circle")
 GROUP_HELP = N_("/circle {group} commands")
 
 _MENTIONS_TOGETHER = re.compile(r">\s*<")
+_COMMAND_TEXT = re.compile(r"/circle((?: [a-z][a-z-]*){1,2})\b(?!-)")
+
+NAMES = {
+    "manage": N_("name:manage"),
+    "manage archive": N_("name:manage archive"),
+    "manage decline": N_("name:manage decline"),
+    "manage handover": N_("name:manage handover"),
+    "manage transfer": N_("name:manage transfer"),
+    "mentor assign": N_("name:mentor assign"),
+    "reminders show": N_("name:reminders show"),
+    "schedule pause": N_("name:schedule pause"),
+    "schedule resume": N_("name:schedule resume"),
+    "schedule unskip": N_("name:schedule unskip"),
+    "session here": N_("name:session here"),
+    "/circle": N_("name:/circle"),
+    "add": N_("name:add"),
+    "attendance": N_("name:attendance"),
+    "calendar": N_("name:calendar"),
+    "consult": N_("name:consult"),
+    "create": N_("name:create"),
+    "export": N_("name:export"),
+    "forget-me": N_("name:forget-me"),
+    "help": N_("name:help"),
+    "info": N_("name:info"),
+    "join": N_("name:join"),
+    "leave": N_("name:leave"),
+    "list": N_("name:list"),
+    "mentor": N_("name:mentor"),
+    "mentor ack": N_("name:mentor ack"),
+    "mentor chart": N_("name:mentor chart"),
+    "mentor invite": N_("name:mentor invite"),
+    "mentor reply": N_("name:mentor reply"),
+    "mentor stage": N_("name:mentor stage"),
+    "mentor status": N_("name:mentor status"),
+    "notify": N_("name:notify"),
+    "privacy": N_("name:privacy"),
+    "prompt": N_("name:prompt"),
+    "prompt add": N_("name:prompt add"),
+    "prompt list": N_("name:prompt list"),
+    "prompt post": N_("name:prompt post"),
+    "prompt schedule": N_("name:prompt schedule"),
+    "reminders": N_("name:reminders"),
+    "reminders set": N_("name:reminders set"),
+    "remove": N_("name:remove"),
+    "resources": N_("name:resources"),
+    "rsvp": N_("name:rsvp"),
+    "rules": N_("name:rules"),
+    "rules agree": N_("name:rules agree"),
+    "rules edit": N_("name:rules edit"),
+    "rules show": N_("name:rules show"),
+    "schedule": N_("name:schedule"),
+    "schedule move": N_("name:schedule move"),
+    "schedule set": N_("name:schedule set"),
+    "schedule show": N_("name:schedule show"),
+    "schedule skip": N_("name:schedule skip"),
+    "session": N_("name:session"),
+    "session end": N_("name:session end"),
+    "session next": N_("name:session next"),
+    "session pass": N_("name:session pass"),
+    "session start": N_("name:session start"),
+}
+"""Each command word of ``/circle`` (by its place: ``rules show``) and the msgid of its name in
+other languages; Discord shows these to people whose client speaks that language. Every mounted
+command needs one (tests/test_i18n.py checks)."""
+_NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
 @dataclass(frozen=True)
@@ -71,20 +137,56 @@ class Mounted:
         return next((o for o in self.options if o.name == name), None)
 
 
-def _description(msgid: str, limit: int = DESCRIPTION_MAX, **values: object) -> dict[str, Any]:
-    """``description`` (English) and ``description_localizations`` from the catalog."""
+def _localized_names(english: str, translated: dict[str, str]) -> dict[str, Any]:
+    """``name`` and ``name_localizations`` (lower case, one word: what Discord accepts)."""
+    out: dict[str, Any] = {"name": english}
+    local: dict[str, str] = {}
+    for lang, text in translated.items():
+        text = text.strip().lower().replace(" ", "_")
+        if text != english and _NAME.match(text):
+            for code in DISCORD_LOCALES.get(lang, ()):
+                local[code] = text
+    if local:
+        out["name_localizations"] = local
+    return out
+
+
+def _command_name(path: str, english: str) -> dict[str, Any]:
+    msgid = NAMES.get(path)
+    found = {lang: translate(msgid, lang) for lang in LANGUAGES if msgid and lang != "en"}
+    return _localized_names(english, {k: v for k, v in found.items() if v != msgid})
+
+
+def _option_name(name: str) -> dict[str, Any]:
+    return _localized_names(name, {lang: words.label(name, lang) for lang in LANGUAGES})
+
+
+def _description(
+    msgid: str,
+    limit: int = DESCRIPTION_MAX,
+    group: str | None = None,
+    **values: object,
+) -> dict[str, Any]:
+    """``description`` (English) and ``description_localizations`` from the catalog; a
+    ``group`` word is shown by its name in each language (``/circle acuerdos``)."""
+
+    def filled(lang: str) -> dict[str, object]:
+        if group is None:
+            return values
+        found = translate(NAMES[group], lang) if group in NAMES and lang != "en" else group
+        return {**values, "group": group if found == NAMES.get(group) else found}
 
     def cut(text: str) -> str:
         text = " ".join(text.split())
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-    english = cut(translate(msgid, "en", **values))
+    english = cut(translate(msgid, "en", **filled("en")))
     out: dict[str, Any] = {"description": english or "-"}
     local: dict[str, str] = {}
     for lang in LANGUAGES:
         if lang == "en":
             continue
-        text = cut(translate(msgid, lang, **values))
+        text = cut(translate(msgid, lang, **filled(lang)))
         if text and text != english:
             for code in DISCORD_LOCALES.get(lang, ()):
                 local[code] = text
@@ -108,7 +210,7 @@ def _option_payload(mo: MountedOption, limit: int) -> dict[str, Any]:
     if opt is None:
         return {
             "type": STRING,
-            "name": mo.name,
+            **_option_name(mo.name),
             **_description(CIRCLE_OPTION_HELP, limit),
             "required": False,
             "autocomplete": True,
@@ -116,7 +218,7 @@ def _option_payload(mo: MountedOption, limit: int) -> dict[str, Any]:
         }
     out: dict[str, Any] = {
         "type": mo.type,
-        "name": mo.name,
+        **_option_name(mo.name),
         **_description(opt.help, limit),
         "required": opt.required,
     }
@@ -152,7 +254,9 @@ def _choice(value: str) -> dict[str, Any]:
     out: dict[str, Any] = {"name": value, "value": value}
     local: dict[str, str] = {}
     for lang in LANGUAGES:
-        shown = translate(value, lang)
+        shown = words.shown(value, lang)
+        if shown == value:
+            shown = translate(value, lang)
         if lang != "en" and shown != value:
             for code in DISCORD_LOCALES.get(lang, ()):
                 local[code] = shown[:100]
@@ -190,6 +294,26 @@ class CommandMap:
                 words = (first, "-".join(spec.path[1:]))
                 self.mounted[words] = Mounted(spec, words, _mounted_options(spec))
         self._by_spec = {m.spec.path: m for m in self.mounted.values()}
+        self.command_id: str | None = None  # Discord's id of /circle, known once synced
+
+    def with_mentions(self, text: str) -> str:
+        """``/circle rules show`` in a reply becomes a command mention, which Discord shows as
+        a button in the reader's own language (``/círculo acuerdos ver``) that opens the
+        command. Text stays as it is until the command's id is known."""
+        if self.command_id is None or "/circle " not in text:
+            return text
+
+        def mention(match: re.Match[str]) -> str:
+            said = match.group(1).split()
+            for n in (2, 1):
+                m = self._by_spec.get(tuple(said[:n]))
+                if m is not None and len(said) >= n:
+                    rest = " ".join(said[n:])
+                    shown = f"</{ROOT} {' '.join(m.words)}:{self.command_id}>"
+                    return shown + (" " + rest if rest else "")
+            return match.group(0)
+
+        return _COMMAND_TEXT.sub(mention, text)
 
     def __iter__(self) -> Iterator[Mounted]:
         return iter(self.mounted.values())
@@ -215,7 +339,7 @@ class CommandMap:
         for m in self.mounted.values():
             sub = {
                 "type": SUB_COMMAND,
-                "name": m.words[-1],
+                **_command_name(" ".join(m.words), m.words[-1]),
                 **_description(m.spec.help, limit),
                 "options": [_option_payload(o, opt_limit) for o in m.options],
             }
@@ -226,7 +350,7 @@ class CommandMap:
                 m.words[0],
                 {
                     "type": SUB_COMMAND_GROUP,
-                    "name": m.words[0],
+                    **_command_name(m.words[0], m.words[0]),
                     **_description(GROUP_HELP, limit, group=m.words[0]),
                     "options": [],
                 },
@@ -236,7 +360,7 @@ class CommandMap:
             raise ValueError("/circle has more sub-commands than Discord allows (25 per level)")
         return {
             "type": 1,
-            "name": ROOT,
+            **_command_name("/circle", ROOT),
             **_description(ROOT_HELP),
             "options": list(top.values()),
             "contexts": [0],

@@ -141,8 +141,15 @@ def _same(have: Any, want: Any) -> bool:
 class DiscordPort:
     platform = "discord"
 
-    def __init__(self, client: discord.Client, core: Core, pacer: Any) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        core: Core,
+        pacer: Any,
+        mentions: Callable[[str], str] = str,
+    ) -> None:
         self.client = client
+        self.mentions = mentions  # /circle … as command mentions (CommandMap.with_mentions)
         self.core = core
         self.pacer = pacer
         self._dm_channels: dict[str, str] = {}
@@ -329,7 +336,7 @@ class DiscordPort:
         self, channel: str, message: Message, key: str | None, *, workspace: str | None = None
     ) -> str:
         """Post ``message``; ``workspace`` goes into button IDs (for DMs, which have no guild)."""
-        text = message.text or ""
+        text = self.mentions(message.text or "")
         rich = embed_for(message)
         if rich is not None:
             # The embed says it all; the content is the line a notification shows.
@@ -597,6 +604,6 @@ class DiscordPort:
     def mention(self, user: str) -> str:
         return f"<@{user}>"
 
-    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
+    def format_time(self, when: datetime, zone: ZoneInfo, lang: str) -> str:
         # Discord shows <t:…> in each reader's own time zone and language.
         return f"<t:{int(when.timestamp())}:F>"

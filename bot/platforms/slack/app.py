@@ -41,7 +41,7 @@ from bot.commands.reply import Outcome, Reply
 from bot.commands.router import PLATFORM_DEFAULT, Router
 from bot.core import home, privacy, replays
 from bot.core.runtime import Core
-from bot.i18n import N_, translate
+from bot.i18n import N_, language_of, translate
 from bot.platforms.slack import render
 from bot.platforms.slack.port import DEFAULT_BASE_URL, Clients, SlackPort, make_client
 from bot.platforms.slack.scopes import BOT_SCOPES
@@ -259,11 +259,30 @@ class SlackAdapter:
     # -- running commands ----------------------------------------------------------------------
     async def _invocation(self, team: str, user: str, channel: str | None) -> Invocation:
         try:
-            admin = await self.port.is_admin(team, user)
+            person = await self.port.user_info(team, user) or {}
         except PlatformError as err:
-            log.warning("admin check failed team=%s code=%s", team, err.code)
-            admin = False
-        return Invocation("slack", team, user, channel, organizer_hint=admin)
+            log.warning("user check failed team=%s code=%s", team, err.code)
+            person = {}
+        admin = bool(person.get("is_admin") or person.get("is_owner"))
+        locale = person.get("locale")  # users.info with include_locale (users:read)
+        return Invocation(
+            "slack",
+            team,
+            user,
+            channel,
+            organizer_hint=admin,
+            locale=locale if isinstance(locale, str) else None,
+        )
+
+    async def _lang_of(self, team: str, user: str) -> str:
+        """The person's Slack language when the catalog has it (users.info, cached), else the
+        configured one: for what only they see (forms, result modals, App Home)."""
+        try:
+            person = await self.port.user_info(team, user) or {}
+        except PlatformError:
+            return self.lang
+        locale = person.get("locale")
+        return language_of(locale if isinstance(locale, str) else None) or self.lang
 
     async def _failed(self, err: Exception, respond: Any, *, team: str, user: str) -> None:
         """After an ack, a Slack refusal still gets a clear private answer (IDs in the log)."""
@@ -272,7 +291,7 @@ class SlackAdapter:
         if respond is not None:
             with contextlib.suppress(Exception):
                 await respond(
-                    text=translate(PLATFORM_DEFAULT, self.lang, code=code),
+                    text=translate(PLATFORM_DEFAULT, await self._lang_of(team, user), code=code),
                     response_type="ephemeral",
                     replace_original=False,
                 )
@@ -291,9 +310,10 @@ class SlackAdapter:
         """Show a command's reply: a form opens as a modal; text goes through response_url."""
         if reply.form is not None and trigger_id:
             meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": channel}
+            lang = await self._lang_of(team, user)
             try:
                 await client.views_open(
-                    trigger_id=trigger_id, view=render.form_modal(reply.form, meta, self.lang)
+                    trigger_id=trigger_id, view=render.form_modal(reply.form, meta, lang)
                 )
                 return
             except SlackApiError as exc:
@@ -328,7 +348,8 @@ class SlackAdapter:
             # /circle alone: a menu of the usual things, not an error or a wall of help.
             try:
                 await client.views_open(
-                    trigger_id=body["trigger_id"], view=render.menu_modal(self.lang, channel)
+                    trigger_id=body["trigger_id"],
+                    view=render.menu_modal(await self._lang_of(team, user), channel),
                 )
                 return
             except SlackApiError as exc:
@@ -396,20 +417,22 @@ class SlackAdapter:
                 client=client,
             )
         elif view.get("type") == "modal":
+            lang = await self._lang_of(team, user)
             if reply.form is not None:  # e.g. "Ask my mentor" from the menu: its form
                 meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": channel}
-                modal = render.form_modal(reply.form, meta, self.lang)
+                modal = render.form_modal(reply.form, meta, lang)
             else:
-                modal = self._result(view, reply)
+                modal = self._result(view, reply, lang)
             await client.views_update(view_id=view["id"], view=modal)
             await self._send_file(team, user, reply)
         else:  # App Home: show the reply in a modal (or open its form), then refresh the tab
+            lang = await self._lang_of(team, user)
             if reply.form is not None and trigger_id:
                 meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": None}
-                modal = render.form_modal(reply.form, meta, self.lang)
+                modal = render.form_modal(reply.form, meta, lang)
             else:
-                title = translate(N_("circlekeeper"), self.lang)
-                modal = render.result_modal(title, reply.text, reply.buttons, self.lang)
+                title = translate(N_("circlekeeper"), lang)
+                modal = render.result_modal(title, reply.text, reply.buttons, lang)
             await client.views_open(trigger_id=trigger_id, view=modal)
             await self._send_file(team, user, reply)
             await self.publish_home(team, user, client)
@@ -428,12 +451,13 @@ class SlackAdapter:
         try:
             inv = await self._invocation(team, user, None)
             reply = (await self.router.run_text(inv, "consult")).reply
+            lang = language_of(inv.locale) or self.lang
             if reply.form is not None:
                 meta = {"c": reply.form.command, "x": dict(reply.form.fixed), "ch": None}
-                modal = render.form_modal(reply.form, meta, self.lang)
+                modal = render.form_modal(reply.form, meta, lang)
             else:  # not in a circle, or no mentor: say so in a modal
-                title = translate(N_("Ask my mentor"), self.lang)
-                modal = render.result_modal(title, reply.text, reply.buttons, self.lang)
+                title = translate(N_("Ask my mentor"), lang)
+                modal = render.result_modal(title, reply.text, reply.buttons, lang)
             await client.views_open(trigger_id=body["trigger_id"], view=modal)
         except (PlatformError, SlackApiError) as err:
             await self._failed(err, None, team=team, user=user)
@@ -457,15 +481,16 @@ class SlackAdapter:
         team = str(user.get("team_id") or context.team_id)
         await privacy.forget_departed(self.core, "slack", team, str(user["id"]))
 
-    def _result(self, view: dict[str, Any], reply: Reply) -> dict[str, Any]:
-        title = ((view.get("title") or {}).get("text")) or translate(N_("circlekeeper"), self.lang)
-        return render.result_modal(title, reply.text, reply.buttons, self.lang)
+    def _result(self, view: dict[str, Any], reply: Reply, lang: str) -> dict[str, Any]:
+        title = ((view.get("title") or {}).get("text")) or translate(N_("circlekeeper"), lang)
+        return render.result_modal(title, reply.text, reply.buttons, lang)
 
     async def on_form(
         self, ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """A submitted form: errors go back onto the form; success replaces it with the reply."""
         team, user = _team_of(body), body["user"]["id"]
+        lang = await self._lang_of(team, user)
         meta = json.loads(view.get("private_metadata") or "{}")
         state = (view.get("state") or {}).get("values") or {}
         fields = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
@@ -478,7 +503,7 @@ class SlackAdapter:
             if value and str(value).strip():
                 typed[name] = str(value)
             elif not next(b for b in view["blocks"] if b.get("block_id") == name).get("optional"):
-                missing[name] = translate(N_("Please fill this in."), self.lang)
+                missing[name] = translate(N_("Please fill this in."), lang)
         if missing:
             await ack(response_action="errors", errors=missing)
             return
@@ -494,13 +519,13 @@ class SlackAdapter:
                 # Refused, or the command asks for the form again: say why, on the form.
                 await ack(response_action="errors", errors={fields[0]: outcome.reply.text[:1000]})
             else:
-                await ack(response_action="update", view=self._result(view, outcome.reply))
+                await ack(response_action="update", view=self._result(view, outcome.reply, lang))
             return
-        working = Reply(translate(N_("Working on it…"), self.lang))
-        await ack(response_action="update", view=self._result(view, working))
+        working = Reply(translate(N_("Working on it…"), lang))
+        await ack(response_action="update", view=self._result(view, working, lang))
         outcome = await work
         _log_form(team, user, outcome)
-        await client.views_update(view_id=view["id"], view=self._result(view, outcome.reply))
+        await client.views_update(view_id=view["id"], view=self._result(view, outcome.reply, lang))
 
     # -- App Home ------------------------------------------------------------------------------
     async def publish_home(self, team: str, user: str, client: AsyncWebClient) -> None:
@@ -521,7 +546,7 @@ class SlackAdapter:
             cards,
             status,
             outcome.reply.text if outcome.ok else None,
-            self.lang,
+            language_of(inv.locale) or self.lang,
             self.port.format_time,
         )
         await client.views_publish(user_id=user, view=view)

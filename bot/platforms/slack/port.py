@@ -40,6 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
+from bot.i18n import format_when
 from bot.ops import metrics
 from bot.platforms.slack import render
 from bot.port import Access, Attachment, CalendarEvent, ErrorKind, Message, PlatformError
@@ -418,7 +419,7 @@ class SlackPort:
             return cached[1]
         client = await self.clients.get(workspace)
         try:
-            info = await client.users_info(user=user)
+            info = await client.users_info(user=user, include_locale=True)
         except SlackApiError as exc:
             err = platform_error(exc)
             if err.code in ("user_not_found", "users_not_found"):
@@ -436,7 +437,7 @@ class SlackPort:
     def mention(self, user: str) -> str:
         return f"<@{user}>"
 
-    def format_time(self, when: datetime, zone: ZoneInfo) -> str:
-        local = when.astimezone(zone)
-        fallback = local.strftime("%a %Y-%m-%d %H:%M %Z")
+    def format_time(self, when: datetime, zone: ZoneInfo, lang: str) -> str:
+        # Slack writes the token in each reader's zone; clients that cannot show the fallback.
+        fallback = format_when(when, zone, lang)
         return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

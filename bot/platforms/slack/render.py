@@ -320,7 +320,7 @@ def _card_text(card: CircleCard, format_time: Any) -> str:
         lines.append(translate(N_("No meeting scheduled."), lang))
     else:
         lines.append(
-            translate(N_("Next meeting: {when}"), lang, when=format_time(nxt.start, nxt.zone))
+            translate(N_("Next meeting: {when}"), lang, when=format_time(nxt.start, nxt.zone, lang))
         )
         if card.location:
             lines.append(translate(N_("Where: {where}"), lang, where=escape(card.location)))

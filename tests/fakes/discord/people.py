@@ -52,7 +52,7 @@ class People(Interactions, Commands):
             "token": "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48),
             "version": 1,
             "channel_id": channel_id,
-            "locale": "en-US",
+            "locale": self.locales.get(user_id, "en-US"),
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }

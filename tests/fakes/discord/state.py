@@ -54,6 +54,7 @@ class DiscordState:
         self.application_id = self.snowflake()
         self.users: dict[str, dict[str, Any]] = {}
         self.members: dict[str, dict[str, Any]] = {}
+        self.locales: dict[str, str] = {}  # a person's client language (interaction "locale")
         self.roles: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
