@@ -187,6 +187,9 @@ async def forget(sc: Scope, user: str) -> int:
         touched += await wipe(s, model, column, user, sc.platform, sc.workspace)
     if sc.platform == "slack":
         touched += await repos.privacy.unname_slack_installer(s, sc.workspace, user)
+    cached = getattr(sc.port, "forget_dm_channel", None)  # an adapter's DM channel cache
+    if callable(cached):
+        cached(sc.workspace, user)
     await s.flush()
     engine = sc.core.engine
     sc.effects.after_commit("privacy.wipe", lambda: wipe_deleted(engine))

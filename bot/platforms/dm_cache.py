@@ -54,6 +54,14 @@ class DmChannels:
         self._dropped.append((workspace, user, channel))
         self._kick()
 
+    def forget(self, workspace: str, user: str) -> None:
+        """Forget-me or a departure: nothing of this person stays, in memory or written later
+        (a DM channel kept moments ago may still be waiting for its flush)."""
+        self._known.pop((workspace, user), None)
+        self._kept.pop((workspace, user), None)
+        self._dropped.append((workspace, user, ""))
+        self._kick()
+
     def _kick(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._flush())
@@ -72,7 +80,7 @@ class DmChannels:
             try:
                 async with self.core.sessions() as s, s.begin():
                     for workspace, user, channel in dropped:
-                        await dm_channels.drop(s, self.platform, workspace, user, channel)
+                        await dm_channels.drop(s, self.platform, workspace, user, channel or None)
                     await dm_channels.keep_many(
                         s,
                         self.platform,

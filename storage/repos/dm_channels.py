@@ -46,13 +46,16 @@ async def keep_many(
     )
 
 
-async def drop(s: AsyncSession, platform: str, workspace: str, user: str, channel: str) -> None:
-    """Forget a stale DM channel (only that one: another process may have stored a newer)."""
-    await s.execute(
-        delete(DmChannel).where(
-            DmChannel.platform == platform,
-            DmChannel.workspace_id == workspace,
-            DmChannel.user_id == user,
-            DmChannel.channel_id == channel,
-        )
-    )
+async def drop(
+    s: AsyncSession, platform: str, workspace: str, user: str, channel: str | None
+) -> None:
+    """Forget a stale DM channel (only that one: another process may have stored a newer), or,
+    with ``channel`` None, whatever DM channel the person has here."""
+    conds = [
+        DmChannel.platform == platform,
+        DmChannel.workspace_id == workspace,
+        DmChannel.user_id == user,
+    ]
+    if channel is not None:
+        conds.append(DmChannel.channel_id == channel)
+    await s.execute(delete(DmChannel).where(*conds))

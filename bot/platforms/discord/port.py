@@ -430,6 +430,10 @@ class DiscordPort:
             return
         await self.dm(workspace, user, message)
 
+    def forget_dm_channel(self, workspace: str, user: str) -> None:
+        """Forget-me: the person's DM channel ID goes from memory and the database."""
+        self.dm_channels.forget("", user)
+
     async def _dm_channel(self, user: str) -> str:
         known = await self.dm_channels.get("", user)  # a DM channel belongs to no server
         if known is not None:

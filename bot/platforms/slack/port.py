@@ -286,6 +286,10 @@ class SlackPort:
         log.warning("slack call failed method=%s channel=%s code=%s", method, channel, err.code)
         return err
 
+    def forget_dm_channel(self, workspace: str, user: str) -> None:
+        """Forget-me: the person's DM channel ID goes from memory and the database."""
+        self.dm_channels.forget(workspace, user)
+
     async def dm_channel(self, workspace: str, user: str) -> str:
         known = await self.dm_channels.get(workspace, user)
         if known is not None:
