@@ -193,6 +193,7 @@ async def main() -> None:
     p.add_argument("--circles", type=int, default=20_000)
     p.add_argument("--due", type=int, default=3000)
     p.add_argument("--procs", type=int, default=3)
+    p.add_argument("--lead", type=float, default=60.0, help="seconds before the due instant")
     p.add_argument("--db", default="postgresql+asyncpg://postgres@127.0.0.1:5432/ck_scaleout")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     p.add_argument("--share", type=int, help=argparse.SUPPRESS)
@@ -240,7 +241,7 @@ async def run(args: Any) -> None:
         hello.append(json.loads(await asyncio.wait_for(proc.stdout.readline(), 120)))
     # Migrate once before seeding (the workers migrate too; at the head it is a no-op).
     await (await start_core(settings_for(args.db))).engine.dispose()
-    lead = 60 + args.circles / 500 + args.due / 100
+    lead = args.lead + args.circles / 500 + args.due / 100
     due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
     took = await seed(args.db, args.circles, [(h["guild"], h["channels"]) for h in hello], due)
     print(

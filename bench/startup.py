@@ -60,6 +60,7 @@ async def main():
     await scheduler.start(materialise_now=False)
     await scheduler.dispatch()
     ready = time.perf_counter() - t0
+    ready_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # What `circlekeeper run` then does in the background: top up every circle's ledger. A
     # command arriving meanwhile waits for the loop: the longest stall is how long at most.
     stalls = []
@@ -79,7 +80,7 @@ async def main():
     await core.engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"imports": t_import, "core": t_core, "materialise": t_mat,
-                      "ready": ready, "peak_mb": peak, "stall": max(stalls, default=0.0),
+                      "ready": ready, "peak_mb": peak, "ready_mb": ready_mb, "stall": max(stalls, default=0.0),
                       "platform_libs": sorted(m for m in ("discord", "slack_bolt", "slack_sdk",
                                                           "matplotlib") if m in sys.modules)}))
 
@@ -106,7 +107,7 @@ def main() -> None:
         )
         wall = time.perf_counter() - t
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        ok = r["ready"] < 1.0 and r["peak_mb"] < 150
+        ok = r["ready"] < 1.0 and r["ready_mb"] < 150 and r["peak_mb"] < 150
         print(
             f"start-up with {args.n} circles: ready in {r['ready']:.2f} s "
             f"(imports {r['imports']:.2f} s, database + router {r['core'] - r['imports']:.2f} s, "
@@ -114,7 +115,7 @@ def main() -> None:
             f"during which the event loop stalled at most {r['stall'] * 1000:.0f} ms); "
             f"platform libraries loaded: {', '.join(r['platform_libs']) or 'none'}; "
             f"process wall time incl. interpreter and that pass {wall:.2f} s; "
-            f"peak memory {r['peak_mb']:.0f} MB; "
+            f"peak memory {r['ready_mb']:.0f} MB when ready, {r['peak_mb']:.0f} MB after the pass; "
             f"targets (ready < 1.0 s, < 150 MB) {'met' if ok else 'NOT met'}"
         )
 
