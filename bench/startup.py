@@ -80,7 +80,8 @@ async def main():
     await core.engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"imports": t_import, "core": t_core, "materialise": t_mat,
-                      "ready": ready, "peak_mb": peak, "ready_mb": ready_mb, "stall": max(stalls, default=0.0),
+                      "ready": ready, "peak_mb": peak, "ready_mb": ready_mb,
+                      "stall": max(stalls, default=0.0),
                       "platform_libs": sorted(m for m in ("discord", "slack_bolt", "slack_sdk",
                                                           "matplotlib") if m in sys.modules)}))
 
