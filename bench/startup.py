@@ -44,7 +44,17 @@ async def seed(n: int, db: str) -> None:
 CHILD = r"""
 import time
 t0 = time.perf_counter()
-import asyncio, json, resource, sys
+import asyncio, json, sys
+
+def peak_mb():
+    # VmHWM: this program's own peak. (getrusage's ru_maxrss survives exec on Linux, so a child
+    # started by a big parent would report the parent's peak.)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
 sys.path.insert(0, ROOT)
 from bot.config import Environment, FileSettings, Settings
 from bot.scheduling import Scheduler, attach
@@ -60,7 +70,7 @@ async def main():
     await scheduler.start(materialise_now=False)
     await scheduler.dispatch()
     ready = time.perf_counter() - t0
-    ready_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ready_mb = peak_mb()
     # What `circlekeeper run` then does in the background: top up every circle's ledger. A
     # command arriving meanwhile waits for the loop: the longest stall is how long at most.
     stalls = []
@@ -78,7 +88,7 @@ async def main():
     watch.cancel()
     scheduler.stop()
     await core.engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(json.dumps({"imports": t_import, "core": t_core, "materialise": t_mat,
                       "ready": ready, "peak_mb": peak, "ready_mb": ready_mb,
                       "stall": max(stalls, default=0.0),
