@@ -83,15 +83,16 @@ class Job:
     def check_lease(self) -> None:
         """Refuse to start a send unless a good part of the lease is left.
 
-        The heartbeat renews every third of the lease, so a live owner always has more than a
-        third left; less means renewals failed (another dispatcher may take the row over), and a
-        send started now could race that dispatcher's."""
+        The heartbeat renews every quarter of the lease, so a live owner normally has three
+        quarters left, and a heartbeat may run more than half a lease late (a busy machine)
+        before this refuses. Less than a fifth left means renewals failed: another dispatcher
+        may take the row over soon, and a send started now could race that dispatcher's."""
         if self.lost:
             raise LeaseLost(str(self.delivery.id))
         if self.lease_until is None:
             return
         lease = self.core.settings.file.scheduler.lease_seconds
-        if self.lease_until - self.core.clock.now() < timedelta(seconds=lease / 3):
+        if self.lease_until - self.core.clock.now() < timedelta(seconds=lease / 5):
             self.lost = True
             raise LeaseLost(str(self.delivery.id))
 
@@ -335,7 +336,7 @@ def _insert_receipts(dialect: str) -> Any:
 class Dispatcher:
     """Claims due rows, runs their handlers, marks them finished. Safe to run in many processes.
 
-    While rows are claimed a heartbeat renews their lease every third of it, so a delivery that
+    While rows are claimed a heartbeat renews their lease every quarter of it, so a delivery that
     takes longer than the lease (many recipients, a slow platform) is not taken over; a row
     whose renewal finds another owner is marked lost and its handler sends nothing more.
 
@@ -526,9 +527,9 @@ class Dispatcher:
                 await self.writer.drain()
 
     async def _heartbeat(self) -> None:
-        """Renew the lease of every claimed row every third of the lease."""
+        """Renew the lease of every claimed row every quarter of the lease."""
         while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
+            await asyncio.sleep(self.lease.total_seconds() / 4)
             try:
                 await self.renew()
             except Exception as exc:  # the next beat tries again; sends stop if none succeeds
