@@ -28,6 +28,8 @@ from bot.ops import metrics
 log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=60)
+AHEAD = timedelta(seconds=1)
+"""The dispatcher wakes this long before a row falls due, to be ready to send on the instant."""
 MATERIALISE_EVERY = timedelta(minutes=10)
 CLEANUP_EVERY = timedelta(hours=6)
 
@@ -107,26 +109,30 @@ class Scheduler:
         metrics.dispatcher_started()
         succeeded = False
         try:
-            await self.dispatcher.run_due()
+            await self.dispatcher.run_due(AHEAD)
             succeeded = True
         finally:
             metrics.dispatcher_ran(succeeded=succeeded)
             await self._plan_wake()
 
     async def _plan_wake(self) -> None:
-        """Wake exactly when the next row falls due, if that is before the next tick."""
+        """Wake when the next row falls due (``AHEAD`` early), if that is before the next tick."""
         nxt = await self.dispatcher.next_due()
         if nxt is None:
             return
         tick = timedelta(seconds=self.core.settings.file.scheduler.tick_seconds)
         now = self.core.clock.now()
-        if nxt - now >= tick or (self._next_wake is not None and self._next_wake == nxt):
+        if nxt - now >= tick:
             return
-        self._next_wake = nxt
+        # AHEAD early; once within AHEAD of it (a lease that has not run out yet), on the instant.
+        when = nxt - AHEAD if nxt - AHEAD > now else max(nxt, now)
+        if self._next_wake is not None and self._next_wake == when:
+            return
+        self._next_wake = when
         self.aps.add_job(
             self.dispatch,
             "date",
-            run_date=max(nxt, now),
+            run_date=when,
             id="dispatch-next",
             replace_existing=True,
             misfire_grace_time=None,

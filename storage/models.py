@@ -447,6 +447,27 @@ class ConsoleCounter(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+class DmChannel(Base):
+    """The platform's direct-message channel with a person, kept so that a restarted bot does not
+    open it again before every DM (on Discord that is a second request per DM). A stale one
+    (Discord 10003, Slack channel_not_found) is dropped and opened afresh.
+
+    ``workspace_id`` is empty on Discord, where a DM channel belongs to the person, not a server.
+    """
+
+    __tablename__ = "dm_channels"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "user_id", name="uq_dm_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Circle, "created_by"),
     (Membership, "user_id"),
@@ -465,5 +486,6 @@ PERSON_COLUMNS: tuple[tuple[type[Base], str], ...] = (
     (Consult, "mentor_id"),
     (CircleSession, "started_by"),
     (SessionSeat, "user_id"),
+    (DmChannel, "user_id"),
 )
 """Every column that can name a person: forget-me and its test walk this list."""

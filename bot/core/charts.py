@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from matplotlib import dates as _mdates
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import mentoring, schedules
@@ -31,8 +28,6 @@ from bot.i18n import N_, translate
 from storage.models import Circle, Stage
 
 WIDTH, HEIGHT, DPI = 960, 540, 96
-_dates: Any = _mdates  # matplotlib.dates has no type hints
-date2num: Callable[[datetime], float] = _dates.date2num
 _SHADES = {
     Stage.FACILITATING: ("0.80", "//"),
     Stage.OBSERVING: ("0.88", "\\\\"),
@@ -146,7 +141,16 @@ async def attendance(sc: Scope, circle: Circle, lang: str) -> Rendered:
 
 
 def render(data: ChartData, lang: str = "en") -> bytes:
-    """The chart as PNG bytes, ``WIDTH`` × ``HEIGHT`` pixels."""
+    """The chart as PNG bytes, ``WIDTH`` × ``HEIGHT`` pixels.
+
+    matplotlib is imported here, on first use, not when the bot starts (it costs about half a
+    second and 40 MB, and most processes never draw a chart)."""
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    _dates: Any = mdates  # matplotlib.dates has no type hints
+    date2num: Callable[[datetime], float] = _dates.date2num
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

@@ -63,7 +63,7 @@ class Pacer:
         *,
         key_limit: int | None = 5,
         key_period: float = 5.0,
-        margin: float = 0.03,
+        margin: float = 0.01,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         max_keys: int = 100_000,
@@ -80,6 +80,21 @@ class Pacer:
         self._keys: dict[str, _Window] = {}
         self.waited = 0.0
         """Total seconds callers spent waiting (for benchmarks and logs)."""
+        self.latency = 0.05
+        """A moving average of how long a ``slot`` request takes to be answered (seconds)."""
+        self.requests = 0
+        """Requests let through (for benchmarks)."""
+
+    @property
+    def rate(self) -> float:
+        """The global budget in requests per second."""
+        return self._global.limit / self._global.period
+
+    def demand(self) -> float:
+        """How many senders keep the whole budget busy: a second's worth of requests, plus
+        those in flight while they are answered (rate × answer time, Little's law). More only
+        queue here; fewer leave budget unused while a sender works between requests."""
+        return self.rate * (1.0 + self.latency)
 
     def _key(self, key: str) -> _Window:
         win = self._keys.get(key)
@@ -116,14 +131,17 @@ class Pacer:
         """Like ``acquire``, but the request counts until its answer arrives: exact however
         late the request reaches the platform (event-loop stalls, slow connections)."""
         entries = await self._take(key)
+        start = self.clock()
         try:
             yield
         finally:
             done = self.clock()
             for entry in entries:
                 entry.t = done
+            self.latency += 0.1 * (done - start - self.latency)
 
     async def _take(self, key: str | None) -> list[_Entry]:
+        self.requests += 1
         if key is None or self._key_limit is None:
             async with self._global.lock:
                 await self._pass(self._global)

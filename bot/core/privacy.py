@@ -39,6 +39,7 @@ from storage.models import (
     Consult,
     Delivery,
     DeliveryReceipt,
+    DmChannel,
     Membership,
     Prompt,
     PromptUse,
@@ -61,6 +62,7 @@ DELETE = (
     DeliveryReceipt,
     Delivery,
     SessionSeat,
+    DmChannel,
 )
 """Tables whose rows about a person exist only for that person."""
 
@@ -90,7 +92,8 @@ SECTIONS: dict[tuple[type[Base], str], tuple[str, tuple[str, ...]]] = {
 }
 """What the export shows of each (table, column naming the person): a readable section name and
 the fields that are the person's own. ``(Delivery, …)`` and ``(DeliveryReceipt, …)`` are left out
-on purpose: they are the bot's internal send ledger."""
+on purpose: they are the bot's internal send ledger; so is ``(DmChannel, …)``, the platform's
+DM channel ID kept so a restart need not open it again (forget-me deletes it all the same)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,9 @@ async def forget(sc: Scope, user: str) -> int:
         touched += await wipe(s, model, column, user, sc.platform, sc.workspace)
     if sc.platform == "slack":
         touched += await repos.privacy.unname_slack_installer(s, sc.workspace, user)
+    cached = getattr(sc.port, "forget_dm_channel", None)  # an adapter's DM channel cache
+    if callable(cached):
+        cached(sc.workspace, user)
     await s.flush()
     engine = sc.core.engine
     sc.effects.after_commit("privacy.wipe", lambda: wipe_deleted(engine))

@@ -22,6 +22,7 @@ that person answered ("You said you will come") with a button to change it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -265,9 +266,10 @@ async def changed(sc: Scope, circle: Circle, action: str, detail: str | None = N
     return result
 
 
-async def materialise_all(core: Core, chunk: int = 2000) -> SyncResult:
+async def materialise_all(core: Core, chunk: int = 250) -> SyncResult:
     """The periodic pass: every circle's deliveries up to the horizon, a chunk of circles per
-    transaction (short write locks, bounded memory)."""
+    transaction (short write locks, bounded memory), letting the event loop run between chunks
+    so that a command arriving meanwhile is not held up by the whole pass."""
     horizon = timedelta(days=core.settings.file.scheduler.horizon_days)
     now = core.clock.now()
     async with core.sessions() as s:
@@ -277,6 +279,7 @@ async def materialise_all(core: Core, chunk: int = 2000) -> SyncResult:
         async with core.sessions() as s, s.begin():
             r = await sync(s, now, horizon, part)
         added, moved, cancelled = added + r.added, moved + r.moved, cancelled + r.cancelled
+        await asyncio.sleep(0)
     # Circles without a schedule (any more) keep no pending reminders or prompts.
     async with core.sessions() as s, s.begin():
         cancelled += await repos.deliveries.cancel_unscheduled(s, KINDS, now)

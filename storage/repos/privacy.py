@@ -17,6 +17,7 @@ from storage.models import (
     CircleSession,
     Delivery,
     DeliveryReceipt,
+    DmChannel,
     Meeting,
     Membership,
     SessionSeat,
@@ -29,6 +30,8 @@ def _circle_ids(platform: str, workspace: str) -> Select[int]:
 
 def _in_workspace(model: type[Base], platform: str, workspace: str) -> Any:
     ids = _circle_ids(platform, workspace)
+    if model is DmChannel:  # Discord's DM channels belong to no server ("")
+        return (DmChannel.platform == platform) & DmChannel.workspace_id.in_((workspace, ""))
     if model is Circle:
         return Circle.id.in_(ids)
     if model is Attendance:

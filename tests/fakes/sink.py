@@ -47,6 +47,8 @@ class Sink:
     repeats: Counter[str] = field(default_factory=Counter)
     hits: list[Hit] = field(default_factory=list)
     rejected: int = 0
+    arrived: int = 0
+    """Requests accepted so far, counted on arrival (``hits`` are recorded when answered)."""
     _window: deque[float] = field(default_factory=deque)
     _per: dict[str, deque[float]] = field(default_factory=dict)
     _ids: dict[str, str] = field(default_factory=dict)
@@ -93,6 +95,7 @@ class Sink:
             return web.json_response({"retry_after": round(wait, 3)}, status=429)
         self._window.append(now)
         per.append(now)
+        self.arrived += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         self.hits.append(Hit(now, time.time(), key, channel))

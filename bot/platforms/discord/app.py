@@ -49,7 +49,7 @@ from bot.port import Button, PlatformError
 
 log = logging.getLogger(__name__)
 
-GLOBAL_LIMIT = 45  # requests per second: under Discord's 50, with room for discord.py itself
+GLOBAL_LIMIT = 50  # requests per second: Discord's; every REST request is paced (port.pace)
 CHANNEL_LIMIT = (5, 5.0)  # messages per channel per 5 s
 
 UNKNOWN_COMMAND = N_("That command is not known (any more). Type /circle help to see the commands.")

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from bot.config import Settings
-from bot.platforms.discord.permissions import client_id_from_token, invite_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.discord_command != "invite-url":
         return 2
+    # discord.py only now: ``add_arguments`` runs for every ``circlekeeper`` command line.
+    from bot.platforms.discord.permissions import client_id_from_token, invite_url
+
     client_id = args.client_id or (
         client_id_from_token(settings.env.DISCORD_TOKEN) if settings.env.DISCORD_TOKEN else None
     )

@@ -1,8 +1,11 @@
 """The chat port on Discord: private circle channels, access by overwrites, posts, DMs, pins.
 
-Every REST call goes through a ``Pacer`` (a global budget under Discord's 50 requests/s and
-about 5 messages per 5 s per channel), so bursts do not run into 429s; a 429 that still comes
-is waited out by discord.py. Discord's refusals become ``PlatformError`` with a neutral kind
+Every REST request of the client runs inside a ``Pacer`` slot (``pace``: a global budget of
+Discord's 50 requests/s and about 5 messages per 5 s per channel, each request counted until its
+answer arrives, including any retry discord.py makes inside it), so bursts do not run into 429s;
+a 429 that still comes is waited out by discord.py. DM channel IDs are kept in the database
+(``dm_channels``) and reused after a restart, so a DM costs one request, not two; a stale one
+(10003) is dropped and reopened. Discord's refusals become ``PlatformError`` with a neutral kind
 (``kind_of``: 50013 is NO_PERMISSION, 10003 GONE, 50007 DM_CLOSED, 429 RATE_LIMITED…) and Discord's
 own code, which the router turns into a clear private message; only IDs and codes are logged,
 never text. Closed DMs only raise DM_CLOSED: what to do then is the core's rule.
@@ -36,6 +39,7 @@ from bot.platforms.discord.render import (
     split_text,
     view_for,
 )
+from bot.platforms.dm_cache import DmChannels
 from bot.port import Access, CalendarEvent, ErrorKind, Message, PlatformError
 
 log = logging.getLogger(__name__)
@@ -138,6 +142,37 @@ def _same(have: Any, want: Any) -> bool:
     return (str(have) if have is not None else None) == (str(want) if want is not None else None)
 
 
+EXEMPT = ("/interactions/", "/webhooks/")
+"""Interaction answers and follow-ups: not under Discord's global limit, never held back."""
+MESSAGES = "/channels/{channel_id}/messages"
+
+
+def pace(client: discord.Client, pacer: Any) -> None:
+    """Run every REST request this client makes inside a ``pacer`` slot.
+
+    Not only the port's own calls: discord.py's too (command sync, fetches, its retries after a
+    429, which then stay inside the slot of the request they repeat). A message post is also
+    counted against its channel's budget. So nothing reaches Discord past the pacer, and the
+    whole global budget can be used.
+    """
+    http = client.http
+    if getattr(http, "_circlekeeper_paced", False):
+        return
+    request = http.request
+
+    async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+        if route.path.startswith(EXEMPT):
+            return await request(route, **kwargs)
+        key = None
+        if route.method == "POST" and route.path == MESSAGES and route.channel_id is not None:
+            key = str(route.channel_id)
+        async with pacer.slot(key):
+            return await request(route, **kwargs)
+
+    http.request = paced  # type: ignore[method-assign]
+    http._circlekeeper_paced = True  # type: ignore[attr-defined]
+
+
 class DiscordPort:
     platform = "discord"
 
@@ -152,7 +187,8 @@ class DiscordPort:
         self.mentions = mentions  # /circle … as command mentions (CommandMap.with_mentions)
         self.core = core
         self.pacer = pacer
-        self._dm_channels: dict[str, str] = {}
+        pace(client, pacer)
+        self.dm_channels = DmChannels(core, self.platform)
         self._categories: dict[str, str] = {}
         self._category_lock = asyncio.Lock()
         self.known_members: set[tuple[str, str]] = set()
@@ -163,6 +199,13 @@ class DiscordPort:
         self._events_listed: set[str] = set()
 
     # -- plumbing -------------------------------------------------------------------------
+    def workspaces(self) -> set[str]:
+        """The guilds this client (its token, its shards) is in: the dispatcher claims only
+        their deliveries (none before the gateway is ready)."""
+        if not self.client.is_ready():
+            return set()
+        return {str(g.id) for g in self.client.guilds}
+
     @property
     def http(self) -> Any:
         return self.client.http
@@ -182,12 +225,11 @@ class DiscordPort:
     async def call(
         self, action: str, fn: Callable[[], Awaitable[T]], *, key: str | None = None, ref: str = ""
     ) -> T:
-        """One paced REST call; Discord's refusal becomes a ``PlatformError`` with its code."""
-        await self.pacer.acquire(key)
+        """One REST call (paced by ``pace``); Discord's refusal becomes a ``PlatformError``."""
         try:
             return await fn()
         except discord.RateLimited as exc:
-            self.pacer.back_off(exc.retry_after, key)
+            self.pacer.back_off(exc.retry_after, key)  # the channel's key, or all
             log.warning("discord rate limited action=%s ref=%s", action, ref)
             raise error("429", retry_after=exc.retry_after) from None
         except discord.HTTPException as exc:
@@ -395,13 +437,20 @@ class DiscordPort:
             return
         await self.dm(workspace, user, message)
 
+    def forget_dm_channel(self, workspace: str, user: str) -> None:
+        """Forget-me: the person's DM channel ID goes from memory and the database."""
+        self.dm_channels.forget("", user)
+
     async def _dm_channel(self, user: str) -> str:
-        if user not in self._dm_channels:
-            data = await self.call(
-                "open_dm", lambda: self.http.start_private_message(int(user)), ref=user
-            )
-            self._dm_channels[user] = str(data["id"])
-        return self._dm_channels[user]
+        known = await self.dm_channels.get("", user)  # a DM channel belongs to no server
+        if known is not None:
+            return known
+        data = await self.call(
+            "open_dm", lambda: self.http.start_private_message(int(user)), ref=user
+        )
+        channel = str(data["id"])
+        self.dm_channels.keep("", user, channel)
+        return channel
 
     async def dm(
         self,
@@ -413,6 +462,14 @@ class DiscordPort:
         retry: bool = False,
     ) -> str:
         # ``retry`` needs nothing here: the nonce from ``key`` lets Discord drop a repeat.
+        channel = await self._dm_channel(user)
+        try:
+            return await self._send(channel, message, key, workspace=workspace)
+        except PlatformError as err:
+            if err.code != "10003":
+                raise
+        log.info("discord dm channel stale user=%s channel=%s", user, channel)
+        self.dm_channels.drop("", user, channel)
         channel = await self._dm_channel(user)
         return await self._send(channel, message, key, workspace=workspace)
 

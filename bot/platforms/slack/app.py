@@ -255,6 +255,8 @@ class SlackAdapter:
             self._runner = None
         if self.core.ports.get("slack") is self.port:
             del self.core.ports["slack"]
+        await self.port.dm_channels.drain()
+        await self.clients.close()
 
     # -- running commands ----------------------------------------------------------------------
     async def _invocation(self, team: str, user: str, channel: str | None) -> Invocation:

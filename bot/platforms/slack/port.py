@@ -4,7 +4,11 @@ Slack cannot stop one member of a channel from posting, so a person is *in* a ci
 with POST access or more (after agreeing to the ground rules); VIEW and NONE keep them out.
 
 Every client built here points at ``SLACK_API_BASE_URL`` and retries 429s (after Retry-After)
-and 5xx answers. Posts are paced per channel (about one message a second, Slack's limit).
+and 5xx answers. Posts are paced per channel (about one message a second, Slack's limit) and
+overall, each inside a ``Pacer`` slot (counted until Slack answered, retries included). DM
+channel IDs are kept in the database (``dm_channels``) and reused after a restart, so a DM does
+not cost a ``conversations.open`` (Tier 3: about 50 a minute) each time; a stale one
+(``channel_not_found``) is dropped and opened again.
 
 Idempotency: a keyed delivery carries message metadata ``circlekeeper_delivery {key}``.
 
@@ -29,6 +33,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -42,6 +47,7 @@ from bot.core.pacing import Pacer
 from bot.core.runtime import Core
 from bot.i18n import format_when
 from bot.ops import metrics
+from bot.platforms.dm_cache import DmChannels
 from bot.platforms.slack import render
 from bot.port import Access, Attachment, CalendarEvent, ErrorKind, Message, PlatformError
 
@@ -81,14 +87,21 @@ def retry_handlers(*, server_errors: bool = True) -> list[AsyncRetryHandler]:
 
 
 def make_client(
-    base_url: str, token: str | None = None, *, server_errors: bool = True
+    base_url: str,
+    token: str | None = None,
+    *,
+    server_errors: bool = True,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
-    """The only way this adapter builds a Web API client: base URL and retry handlers set."""
+    """The only way this adapter builds a Web API client: base URL and retry handlers set.
+
+    Without ``session`` slack_sdk opens a new aiohttp session (and connection) per call."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=30,
         retry_handlers=retry_handlers(server_errors=server_errors),
+        session=session,
     )
 
 
@@ -137,17 +150,29 @@ class Clients:
         self.base_url = base_url
         self._lookup = lookup
         self._clients: dict[tuple[str, bool], AsyncWebClient] = {}
+        self._session: aiohttp.ClientSession | None = None
 
     async def get(self, workspace: str, *, server_errors: bool = True) -> AsyncWebClient:
         token = await self._lookup(workspace)
         if token is None:
             raise error("not_installed")
+        if self._session is None or self._session.closed:
+            # One session for every client: kept-alive connections, not a handshake per call.
+            self._session = aiohttp.ClientSession()
+            self._clients.clear()
         cache_key = (token, server_errors)
         client = self._clients.get(cache_key)
         if client is None:
-            client = make_client(self.base_url, token, server_errors=server_errors)
+            client = make_client(
+                self.base_url, token, server_errors=server_errors, session=self._session
+            )
             self._clients[cache_key] = client
         return client
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 class SlackPort:
@@ -162,7 +187,7 @@ class SlackPort:
             if pacing > 0
             else Pacer(limit=10_000, key_limit=None)
         )
-        self._dm_channels: dict[tuple[str, str], str] = {}
+        self.dm_channels = DmChannels(core, self.platform)
         self._sent: OrderedDict[str, str] = OrderedDict()
         self._users: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
@@ -233,9 +258,9 @@ class SlackPort:
         # Keyed DMs handle 5xx themselves (look, then retry); everything else lets slack_sdk retry.
         careful = key is not None and checkable
         client = await self.clients.get(workspace, server_errors=not careful)
-        await self.pacer.acquire(f"{workspace}/{channel}")
         try:
-            result = await client.chat_postMessage(**params)
+            async with self.pacer.slot(f"{workspace}/{channel}"):
+                result = await client.chat_postMessage(**params)
         except SlackApiError as exc:
             if not (careful and exc.response.status_code >= 500):
                 raise self._log(platform_error(exc), "chat.postMessage", channel) from None
@@ -244,9 +269,9 @@ class SlackPort:
             if found is not None:
                 self._remember(key, found)
                 return found
-            await self.pacer.acquire(f"{workspace}/{channel}")
             try:
-                result = await client.chat_postMessage(**params)
+                async with self.pacer.slot(f"{workspace}/{channel}"):
+                    result = await client.chat_postMessage(**params)
             except SlackApiError as again:
                 raise self._log(platform_error(again), "chat.postMessage", channel) from None
         ts = str(result["ts"])
@@ -262,13 +287,18 @@ class SlackPort:
         log.warning("slack call failed method=%s channel=%s code=%s", method, channel, err.code)
         return err
 
+    def forget_dm_channel(self, workspace: str, user: str) -> None:
+        """Forget-me: the person's DM channel ID goes from memory and the database."""
+        self.dm_channels.forget(workspace, user)
+
     async def dm_channel(self, workspace: str, user: str) -> str:
-        cached = self._dm_channels.get((workspace, user))
-        if cached:
-            return cached
-        opened = await self._call(workspace, "conversations.open", users=user)
+        known = await self.dm_channels.get(workspace, user)
+        if known is not None:
+            return known
+        async with self.pacer.slot():
+            opened = await self._call(workspace, "conversations.open", users=user)
         channel = str(opened["channel"]["id"])
-        self._dm_channels[(workspace, user)] = channel
+        self.dm_channels.keep(workspace, user, channel)
         return channel
 
     async def upload(self, workspace: str, channel: str, file: Attachment) -> None:
@@ -362,6 +392,14 @@ class SlackPort:
         key: str | None = None,
         retry: bool = False,
     ) -> str:
+        channel = await self.dm_channel(workspace, user)
+        try:
+            return await self._post(workspace, channel, message, key, checkable=True, retry=retry)
+        except PlatformError as err:
+            if err.code != "channel_not_found":
+                raise
+        log.info("slack dm channel stale user=%s channel=%s", user, channel)
+        self.dm_channels.drop(workspace, user, channel)
         channel = await self.dm_channel(workspace, user)
         return await self._post(workspace, channel, message, key, checkable=True, retry=retry)
 

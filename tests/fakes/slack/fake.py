@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -174,6 +176,15 @@ class FakeSlack(Users, Conversations, Chat, Pins, Views, Files, ResponseUrls, OA
                     raise SlackApiError("unknown_method")
                 team = self._team_for(request, params, json_body)
                 call.team_id = team.id
+                retry = self._rate_limit(method, team.id, params)
+                if retry is not None:
+                    self.rate_limit_hits.append(call)
+                    call.status, call.ok, call.error = 429, False, "ratelimited"
+                    return web.json_response(
+                        {"ok": False, "error": "ratelimited"},
+                        status=429,
+                        headers={"Retry-After": str(max(1, math.ceil(retry)))},
+                    )
                 result = await handler(team, params)
             body: dict[str, Any] = {"ok": True, **result}
         except SlackApiError as exc:
@@ -187,6 +198,34 @@ class FakeSlack(Users, Conversations, Chat, Pins, Views, Files, ResponseUrls, OA
         if call.team_id in self.teams:  # like Slack: the token's scopes on every answer
             headers["x-oauth-scopes"] = ",".join(sorted(self.teams[call.team_id].scopes))
         return web.json_response(body, headers=headers)
+
+    def _rate_limit(self, method: str, team: str, params: dict[str, Any]) -> float | None:
+        """With ``enforce_rate_limits``: Slack's limits for what a circle bot sends in bursts,
+        as rolling windows. chat.postMessage: 1 per second per channel (Slack's rule) and, as a
+        stand-in for the workspace-wide limit Slack does not publish, 50 per second per
+        workspace; conversations.open: Tier 3 (50 per minute); users.info: Tier 4 (100 per
+        minute). Returns the seconds to wait, or None when the call may go through."""
+        if not self.enforce_rate_limits:
+            return None
+        rules: list[tuple[str, int, float]] = []
+        if method == "chat.postMessage":
+            rules = [(f"post:{team}:{params.get('channel')}", 1, 1.0), (f"post:{team}", 50, 1.0)]
+        elif method == "conversations.open":
+            rules = [(f"open:{team}", 50, 60.0)]
+        elif method == "users.info":
+            rules = [(f"users:{team}", 100, 60.0)]
+        now = time.monotonic()
+        wait = 0.0
+        for key, limit, period in rules:
+            window = self._windows.setdefault(key, [])
+            window[:] = [t for t in window if now - t < period]
+            if len(window) >= limit:
+                wait = max(wait, window[0] + period - now)
+        if wait > 0:
+            return wait
+        for key, _, _ in rules:
+            self._windows[key].append(now)
+        return None
 
     def _pop_failure(self, method: str) -> _Injected | None:
         queue = self._failures.get(method)

@@ -48,7 +48,11 @@ class SlackState:
         scopes: frozenset[str] = DEFAULT_BOT_SCOPES,
         check_spec: bool = True,
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
+        enforce_rate_limits: bool = False,
     ) -> None:
+        self.enforce_rate_limits = enforce_rate_limits
+        self.rate_limit_hits: list[Call] = []
+        self._windows: dict[str, list[float]] = {}
         self.app_token = app_token
         self.client_id = client_id
         self.client_secret = client_secret
