@@ -180,14 +180,17 @@ def _description(
         text = " ".join(text.split())
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-    english = cut(translate(msgid, "en", **filled("en")))
+    whole = translate(msgid, "en", **filled("en"))
+    english = cut(whole)
     out: dict[str, Any] = {"description": english or "-"}
     local: dict[str, str] = {}
     for lang in LANGUAGES:
         if lang == "en":
             continue
-        text = cut(translate(msgid, lang, **filled(lang)))
-        if text and text != english:
+        translated = translate(msgid, lang, **filled(lang))
+        text = cut(translated)
+        # Compared before cutting: a translation cut to the same few letters is still one.
+        if text and translated != whole:
             for code in DISCORD_LOCALES.get(lang, ()):
                 local[code] = text
     if local:
@@ -416,6 +419,8 @@ _LIMITS = (
     (40, 16),
     (40, 12),
     (30, 10),
+    (30, 8),
+    (24, 10),
     (24, 8),
 )
 
