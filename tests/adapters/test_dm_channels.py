@@ -5,30 +5,15 @@ deletes them with everything else that names the person (``PERSON_COLUMNS``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
 
-from bot.platforms.discord import permissions as discord_permissions
 from bot.platforms.slack.port import SlackPort
 from bot.port import Message
 from storage.models import PERSON_COLUMNS, DmChannel
-from tests.adapters.test_discord_adapter import World
-from tests.fakes.discord import FakeDiscord, discord_py_pointed_at
+from tests.adapters.test_discord_adapter import World, world
+
+__all__ = ["world"]  # the shared fixture of the Discord adapter tests
 from tests.fakes.slack.world import SlackWorld
-
-
-@pytest.fixture
-async def world(db_url: str) -> AsyncIterator[World]:
-    async with FakeDiscord(bot_permissions=discord_permissions.REQUIRED.value) as fake:
-        with discord_py_pointed_at(fake):
-            w = World(fake, db_url)
-            await w.boot()
-            try:
-                yield w
-            finally:
-                await w.shutdown()
 
 
 async def stored(core: object, platform: str) -> list[tuple[str, str, str]]:

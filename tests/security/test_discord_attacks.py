@@ -3,29 +3,15 @@ against the fake Discord API over loopback, with the real core and database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
-from bot.platforms.discord import permissions as discord_permissions
 from storage.models import Circle, Consult
-from tests.adapters.test_discord_adapter import WAIT, World
-from tests.fakes.discord import FakeDiscord, discord_py_pointed_at
+from tests.adapters.test_discord_adapter import WAIT, World, world
+
+__all__ = ["world"]  # the shared fixture of the Discord adapter tests
 from tests.fakes.discord.constants import INTERACTION_COMPONENT
-
-
-@pytest.fixture
-async def world(db_url: str) -> AsyncIterator[World]:
-    async with FakeDiscord(bot_permissions=discord_permissions.REQUIRED.value) as fake:
-        with discord_py_pointed_at(fake):
-            w = World(fake, db_url)
-            await w.boot()
-            try:
-                yield w
-            finally:
-                await w.shutdown()
 
 
 async def circle_with_mentor(world: World) -> tuple[str, str]:
