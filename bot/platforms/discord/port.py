@@ -468,7 +468,8 @@ class DiscordPort:
         except PlatformError as err:
             if err.code != "10003":
                 raise
-        log.info("discord dm channel stale user=%s channel=%s", user, channel)
+        # No IDs: a DM may be the reply to an anonymous consult, and its timing must not name.
+        log.info("discord dm channel stale; opening a new one")
         self.dm_channels.drop("", user, channel)
         channel = await self._dm_channel(user)
         return await self._send(channel, message, key, workspace=workspace)

@@ -398,7 +398,8 @@ class SlackPort:
         except PlatformError as err:
             if err.code != "channel_not_found":
                 raise
-        log.info("slack dm channel stale user=%s channel=%s", user, channel)
+        # No IDs: a DM may be the reply to an anonymous consult, and its timing must not name.
+        log.info("slack dm channel stale; opening a new one")
         self.dm_channels.drop(workspace, user, channel)
         channel = await self.dm_channel(workspace, user)
         return await self._post(workspace, channel, message, key, checkable=True, retry=retry)
