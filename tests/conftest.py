@@ -10,6 +10,7 @@ tests/fakes/specs.py). When they are absent the run says so in one line of its s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -30,6 +31,13 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncItera
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/circlekeeper.db"
         return
+    async with fresh_pg_database() as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def fresh_pg_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on ``PG_URL`` for one test, dropped afterwards."""
     assert PG_URL is not None
     name = f"ck_test_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")

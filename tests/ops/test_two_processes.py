@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, fresh_pg_database
 from tests.fakes.slack import FakeSlack
 from tests.ops.procs import ledger_state, posts_per_channel, seed_slack_circles, start_run
 
@@ -29,17 +25,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
-    assert PG_URL is not None
-    name = f"ck_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_pg_database() as url:
+        yield url
 
 
 async def test_two_run_processes_send_each_reminder_once(pg_url: str, tmp_path: Path) -> None:
