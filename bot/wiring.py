@@ -9,7 +9,7 @@ from bot.commands.spec import Cog, Registry
 from bot.config import Settings
 from bot.core import health, kinds, mentoring, prompts, reminders, sessions
 from bot.core.clock import Clock, SystemClock
-from bot.core.ledger import Handler
+from bot.core.ledger import Handler, Preparer
 from bot.core.runtime import Core
 from bot.core.sealing import Sealer
 from cogs.circles import CirclesCog
@@ -39,6 +39,9 @@ LEDGER_HANDLERS: dict[str, Handler] = {
     kinds.SESSION_TIMER: sessions.timer,
 }
 """Which function sends each kind of delivery (``bot.core.kinds``); the dispatcher looks here."""
+
+LEDGER_PREPARERS: dict[str, Preparer] = {kinds.REMINDER: reminders.prepare_reminders}
+"""Kinds whose handlers read their rows in one batch per claim (``ledger.Preparer``)."""
 
 
 def all_cogs() -> list[Cog]:
@@ -87,6 +90,7 @@ async def start_core(settings: Settings, clock: Clock | None = None) -> Core:
         sessions=session_factory,
         clock=clock or SystemClock(),
         handlers=LEDGER_HANDLERS,
+        preparers=LEDGER_PREPARERS,
         sealer=Sealer(settings.secret()),
     )
     async with session_factory() as s, s.begin():

@@ -4,6 +4,7 @@ rows of workspaces its ports reach. Counted (commits, requests), never timed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,10 +15,12 @@ from bot.config import Environment, FileSettings, Settings
 from bot.core.ledger import Dispatcher
 from bot.core.pacing import Pacer
 from bot.core.runtime import Core
+from bot.port import Message
 from bot.wiring import start_core
 from storage.models import Circle, Delivery, DeliveryReceipt, DeliveryStatus, Membership, Notify
 from tests.fakes.seed import seed_circles
 from tests.fakes.sink import Sink, SinkPort
+from tests.test_dispatcher import until
 
 CIRCLES, PEOPLE = 40, 7
 
@@ -137,3 +140,77 @@ async def test_a_process_claims_only_rows_of_workspaces_it_reaches(core: Core) -
     finally:
         await elsewhere.close()
         await sink.stop()
+
+
+async def test_a_claims_reminders_are_read_in_a_few_queries_not_seven_each(core: Core) -> None:
+    """What each reminder needs (circle, schedule, members, mutes, answers, sibling reminders)
+    is read once per claim: at a burst's rate seven reads per reminder were the limit."""
+    await due_now(core, 1)
+    sink = Sink()
+    await sink.start()
+    port = SinkPort(sink.url, Pacer(limit=1000, key_limit=None))
+    core.ports["sink"] = port
+    statements = [0]
+
+    def counted(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(core.engine.sync_engine, "before_cursor_execute", counted)
+    try:
+        assert await Dispatcher(core).run_due() == CIRCLES
+    finally:
+        event.remove(core.engine.sync_engine, "before_cursor_execute", counted)
+        await port.close()
+        await sink.stop()
+    assert len(sink.shown) == CIRCLES and not sink.repeats
+    # Before: seven per reminder (280 here) on top of the claims.
+    assert statements[0] <= CIRCLES // 2, statements[0]
+
+
+class HeldPort(SinkPort):
+    """A sink port on which the DM to one person hangs until released (a slow request)."""
+
+    def __init__(self, url: str, held: str) -> None:
+        super().__init__(url)
+        self.held = held
+        self.release = asyncio.Event()
+
+    async def dm(
+        self,
+        workspace: str,
+        user: str,
+        message: Message,
+        *,
+        key: str | None = None,
+        retry: bool = False,
+    ) -> str:
+        if user == self.held:
+            await self.release.wait()
+        return await super().dm(workspace, user, message, key=key, retry=retry)
+
+
+async def test_one_slow_send_does_not_hold_up_the_other_circles(core: Core) -> None:
+    """Claims overlap: while one person's reminder hangs, the next claims are made and sent.
+    Before, each claim waited for every row of the previous one, so one slow request held back
+    every circle after it."""
+    await due_now(core, 1)
+    sink = Sink()
+    await sink.start()
+    async with core.sessions() as s:
+        held = (await s.execute(select(Membership.user_id).order_by(Membership.id))).scalar()
+    assert held is not None
+    port = HeldPort(sink.url, held)
+    core.ports["sink"] = port
+    run = asyncio.create_task(Dispatcher(core, batch=5, concurrency=8).run_due())
+    try:
+        await until(lambda: len(sink.hits) == CIRCLES - 1, 20)
+        assert held not in {h.channel for h in sink.hits} and not run.done()
+        port.release.set()
+        async with asyncio.timeout(20):
+            assert await run == CIRCLES
+    finally:
+        port.release.set()
+        run.cancel()
+        await port.close()
+        await sink.stop()
+    assert len(sink.hits) == CIRCLES and not sink.repeats

@@ -66,6 +66,10 @@ class Job:
     lease_until: datetime | None = None
     lost: bool = False
     receipts: ReceiptSink | None = None
+    prepared: object = None
+    """What the kind's preparer (``Core.preparers``) read for this row with its claim; a
+    handler reads for itself when ``ready`` is False (a Job made by hand)."""
+    ready: bool = False
 
     @property
     def kind_detail(self) -> str:
@@ -139,6 +143,10 @@ class ReceiptSink(Protocol):
 Handler = Callable[[Job], Awaitable[DeliveryStatus]]
 """Does the work of one delivery; returns SENT or SKIPPED (e.g. too late to be useful)."""
 
+Preparer = Callable[[Core, Sequence[Job]], Awaitable[None]]
+"""Reads what a claim's jobs of one kind need in a few queries for all of them, setting each
+job's ``prepared`` and ``ready``: at a burst's rate, reads per delivery are the limit."""
+
 
 async def enqueue(
     s: AsyncSession,
@@ -168,11 +176,16 @@ async def enqueue(
         if found.status == DeliveryStatus.PENDING and found.lease_owner is None:
             found.due_at, found.target_id = due_at, target_id
         return False
+    circle = await s.get(Circle, circle_id)
+    if circle is None:
+        raise LookupError(f"no circle {circle_id}")
     try:
         async with s.begin_nested():
             s.add(
                 Delivery(
                     circle_id=circle_id,
+                    platform=circle.platform,
+                    workspace_id=circle.workspace_id,
                     occurrence=occurrence,
                     kind=kind,
                     due_at=due_at,
@@ -410,14 +423,14 @@ class Dispatcher:
             known = getattr(port, "workspaces", None)
             spaces = known() if callable(known) else None
             if spaces is None:
-                reach.append(Circle.platform == platform)
+                reach.append(Delivery.platform == platform)
             elif spaces:
                 reach.append(
-                    (Circle.platform == platform) & Circle.workspace_id.in_(sorted(spaces))
+                    (Delivery.platform == platform) & Delivery.workspace_id.in_(sorted(spaces))
                 )
         if not reach:
             return [false()]
-        return [Delivery.circle_id.in_(select(Circle.id).where(or_(*reach)))]
+        return [or_(*reach)]
 
     async def claim(self) -> Sequence[Delivery]:
         return [job.delivery for job in await self._claim()]
@@ -489,42 +502,75 @@ class Dispatcher:
     async def run_due(self, ahead: timedelta = timedelta(0)) -> int:
         """Process everything due now; returns how many rows were finished.
 
+        Claims overlap: as soon as fewer than ``concurrency`` claimed rows are unfinished, the
+        next claim is made and prepared while the earlier rows are still being sent, so the
+        platform's budget never idles through a round of reads between batches.
+
         With ``ahead``, rows falling due that soon are claimed and prepared now (their handlers
         read what they need), and each send waits for its row's due instant: a burst starts on
         the second, not after a round of database reads."""
         async with self._lock:
             finished = 0
+            cap = self.concurrency
+            limit = asyncio.Semaphore(cap)
+            running: set[asyncio.Task[bool]] = set()
+            drained = False  # the last claim found nothing more
             beat = asyncio.create_task(self._heartbeat())
             try:
                 while not self._stopping:
-                    jobs = await self._claim(ahead)
-                    if not jobs:
+                    if not drained and len(running) < cap:
+                        jobs = await self._claim(ahead)
+                        if jobs:
+                            await self._prepare(jobs)
+                            running |= {asyncio.create_task(self._one(j, limit)) for j in jobs}
+                            continue
+                        drained = True
+                    if not running:
                         return finished
-                    for job in jobs:
-                        self._working[job.delivery.id] = job
-                    limit = asyncio.Semaphore(self.concurrency)
-
-                    async def one(job: Job, limit: asyncio.Semaphore = limit) -> bool:
-                        try:
-                            async with limit:
-                                if self._stopping:
-                                    return False
-                                self._active.add(job.delivery.id)
-                                try:
-                                    return await self.process(job)
-                                finally:
-                                    self._active.discard(job.delivery.id)
-                        finally:
-                            self._working.pop(job.delivery.id, None)
-
-                    results = await asyncio.gather(*(one(j) for j in jobs))
-                    finished += sum(results)
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    finished += sum(t.result() for t in done)
+                    if not running:
+                        drained = False  # rows may have fallen due while these ran: look again
+                finished += sum(await asyncio.gather(*running))
+                running = set()
                 return finished
             finally:
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
                 await self.writer.drain()
+
+    async def _prepare(self, jobs: list[Job]) -> None:
+        """Run each kind's preparer once for the claim's rows of that kind."""
+        for job in jobs:
+            self._working[job.delivery.id] = job
+        by_kind: dict[str, list[Job]] = {}
+        for job in jobs:
+            by_kind.setdefault(kinds.prefix_of(job.delivery.kind), []).append(job)
+        for prefix, group in by_kind.items():
+            prepare = self.core.preparers.get(prefix)
+            if prepare is None:
+                continue
+            try:
+                await prepare(self.core, group)
+            except Exception as exc:  # each handler then reads for itself, and may fail alone
+                log.warning("ledger prepare failed kind=%s error=%s", prefix, type(exc).__name__)
+
+    async def _one(self, job: Job, limit: asyncio.Semaphore) -> bool:
+        try:
+            async with limit:
+                if self._stopping:
+                    return False
+                self._active.add(job.delivery.id)
+                try:
+                    return await self.process(job)
+                finally:
+                    self._active.discard(job.delivery.id)
+        finally:
+            self._working.pop(job.delivery.id, None)
 
     async def _heartbeat(self) -> None:
         """Renew the lease of every claimed row every quarter of the lease."""

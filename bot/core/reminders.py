@@ -45,8 +45,8 @@ from bot.port import Button, ChatPort, ErrorKind, Field, Message, PlatformError,
 from storage import repos
 from storage.models import (
     Circle,
-    Delivery,
     DeliveryStatus,
+    Membership,
     Notify,
     Prompt,
     PromptSchedule,
@@ -546,42 +546,85 @@ class Audience:
     dms: tuple[str, ...]
 
 
-async def audience(s: AsyncSession, circle: Circle, key: datetime | None = None) -> Audience:
-    """Who hears of a meeting: active members and leaders, and a mentor who still sits in;
-    not those who asked for no reminders for this meeting (``key``)."""
-    people = list(await repos.memberships(s, circle.id))
-    if any(m.role == Role.MENTOR for m in people):
-        sits_in = await stages.current(s, circle.id) in (Stage.FACILITATING, Stage.OBSERVING)
-        people = [m for m in people if m.role != Role.MENTOR or sits_in]
-    if key is not None:
-        muted = await repos.meetings.muted(s, circle.id, key)
-        people = [m for m in people if m.user_id not in muted]
-    channel = circle.channel_id is not None and any(m.notify == Notify.CHANNEL for m in people)
-    dms = tuple(sorted(m.user_id for m in people if m.notify == Notify.DM))
+def audience(
+    circle: Circle, people: Iterable[Membership], stage: Stage, muted: Iterable[str] = ()
+) -> Audience:
+    """Who hears of a meeting: active members and leaders, and a mentor who still sits in
+    (``stage``); not those who asked for no reminders for this meeting (``muted``)."""
+    sits_in = stage in (Stage.FACILITATING, Stage.OBSERVING)
+    quiet = set(muted)
+    heard = [m for m in people if (m.role != Role.MENTOR or sits_in) and m.user_id not in quiet]
+    channel = circle.channel_id is not None and any(m.notify == Notify.CHANNEL for m in heard)
+    dms = tuple(sorted(m.user_id for m in heard if m.notify == Notify.DM))
     return Audience(channel, dms)
 
 
-async def _later_reminder_due(s: AsyncSession, d: Delivery, now: datetime) -> bool:
-    minutes = int(d.kind.partition(":")[2] or 0)
-    kinds = await repos.deliveries.due_siblings(s, d, REMINDER, now)
-    return any(int(k.partition(":")[2] or 0) < minutes for k in kinds)
+@dataclass(frozen=True)
+class ReminderPlan:
+    """What a reminder needs from the database, read for a whole claim at once."""
+
+    circle: Circle
+    loaded: schedules.Loaded
+    occ: schedules.Occurrence
+    who: Audience
+    answers: Mapping[str, str]
+    siblings: Sequence[repos.deliveries.Sibling]
+
+    def later_reminder_due(self, minutes: int, now: datetime) -> bool:
+        """A reminder of the same meeting nearer to it is due too: that one says it better."""
+        return any(
+            x.due_at <= now and int(x.kind.partition(":")[2] or 0) < minutes for x in self.siblings
+        )
+
+
+async def prepare_reminders(core: Core, jobs: Sequence[Job]) -> None:
+    """Read what every reminder of a claim needs in seven queries, not seven per reminder (at
+    a burst's rate the per-reminder reads were the dispatcher's limit). A job whose circle,
+    schedule or occurrence is gone gets no plan; its handler cancels it."""
+    rows = [j.delivery for j in jobs]
+    ids = {d.circle_id for d in rows}
+    async with core.sessions() as s:
+        circles = {c.id: c for c in await repos.circles.circles_by_ids(s, ids)}
+        loaded = await schedules.load_many(s, ids)
+        meetings = [(d.circle_id, d.occurrence) for d in rows]
+        people = await repos.memberships_of(s, ids)
+        with_mentor = {c for c, ms in people.items() if any(m.role == Role.MENTOR for m in ms)}
+        stage = await stages.current_of(s, with_mentor) if with_mentor else {}
+        muted = await repos.meetings.muted_of(s, meetings)
+        answers = await repos.meetings.answers_of(s, meetings)
+        siblings = await repos.deliveries.siblings_of(s, rows, REMINDER)
+    for job in jobs:
+        d = job.delivery
+        job.ready, job.prepared = True, None
+        circle, plan = circles.get(d.circle_id), loaded.get(d.circle_id)
+        occ = current_occurrence(plan, d.occurrence)
+        if circle is None or plan is None or occ is None:
+            continue
+        key = (circle.id, occ.key)
+        who = audience(
+            circle,
+            people.get(circle.id, []),
+            stage.get(circle.id, Stage.FACILITATING),
+            muted.get(key, ()),
+        )
+        job.prepared = ReminderPlan(
+            circle, plan, occ, who, answers.get(key, {}), siblings.get(d.id, [])
+        )
 
 
 async def send_reminder(job: Job) -> DeliveryStatus:
     d = job.delivery
-    async with job.core.sessions() as s:
-        circle = await s.get(Circle, d.circle_id)
-        loaded = await schedules.load(s, d.circle_id)
-        occ = current_occurrence(loaded, d.occurrence)
-        if circle is None or loaded is None or occ is None:
-            return DeliveryStatus.CANCELLED
-        now = job.core.clock.now()
-        if occ.start <= now:
-            return DeliveryStatus.SKIPPED  # the meeting has started: a reminder is no use now
-        if await _later_reminder_due(s, d, now):
-            return DeliveryStatus.SKIPPED  # a later reminder of the same meeting says it better
-        who = await audience(s, circle, occ.key)
-        answers = await repos.meetings.answers(s, circle.id, occ.key)
+    if not job.ready:  # not prepared with its claim (a job made by hand)
+        await prepare_reminders(job.core, [job])
+    plan = job.prepared
+    if not isinstance(plan, ReminderPlan):
+        return DeliveryStatus.CANCELLED
+    circle, loaded, occ, who, answers = plan.circle, plan.loaded, plan.occ, plan.who, plan.answers
+    now = job.core.clock.now()
+    if occ.start <= now:
+        return DeliveryStatus.SKIPPED  # the meeting has started: a reminder is no use now
+    if plan.later_reminder_due(int(job.kind_detail or 0), now):
+        return DeliveryStatus.SKIPPED  # a later reminder of the same meeting says it better
     port = job.core.port(circle.platform)
     message = reminder_message(port, circle, loaded, occ, now, answers)
     workspace = circle.workspace_id

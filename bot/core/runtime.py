@@ -14,7 +14,7 @@ from bot.core.sealing import Sealer
 from bot.port import ChatPort
 
 if TYPE_CHECKING:
-    from bot.core.ledger import Dispatcher, Handler
+    from bot.core.ledger import Dispatcher, Handler, Preparer
 
 TickHook = Callable[[], Awaitable[object]]
 
@@ -30,6 +30,8 @@ class Core:
     """Run by whatever wakes the core (the scheduler, or the console's ``:advance``)."""
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     """Ledger kind prefix → handler; ``bot.wiring.LEDGER_HANDLERS`` in a running bot."""
+    preparers: Mapping[str, Preparer] = field(default_factory=dict)
+    """Ledger kind prefix → batch reader run once per claim (``bot.wiring.LEDGER_PREPARERS``)."""
     dispatcher: Dispatcher | None = None
     """This process's dispatcher, once ``bot.scheduling.attach`` has wired it."""
     sealer: Sealer | None = None

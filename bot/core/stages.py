@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,5 +37,16 @@ async def plans(s: AsyncSession, circle_id: int) -> list[StagePlan]:
 
 
 async def current(s: AsyncSession, circle_id: int) -> Stage:
-    started = [r for r in await plans(s, circle_id) if r.started_at is not None]
-    return Stage(started[-1].stage) if started else Stage.FACILITATING
+    return (await current_of(s, [circle_id]))[circle_id]
+
+
+async def current_of(s: AsyncSession, circle_ids: Iterable[int]) -> dict[int, Stage]:
+    """The current stage of each of many circles, in one query: the latest one started."""
+    ids = set(circle_ids)
+    rows = await repos.stages.plans_of(s, ids)
+    found = {}
+    for cid in ids:
+        started = [r for r in rows.get(cid, []) if r.started_at is not None]
+        started.sort(key=lambda r: ORDER.index(Stage(r.stage)))
+        found[cid] = Stage(started[-1].stage) if started else Stage.FACILITATING
+    return found

@@ -22,6 +22,7 @@ from storage.repos.circles import (
     circle_by_channel,
     circle_by_id,
     circle_by_name,
+    circles_by_ids,
     circles_in,
     circles_of,
     name_key,
@@ -31,6 +32,7 @@ from storage.repos.memberships import (
     active_roles,
     membership,
     memberships,
+    memberships_of,
     seats_taken,
 )
 from storage.repos.rules import agreed_users, current_rules, has_agreed
@@ -43,6 +45,7 @@ __all__ = [
     "circle_by_channel",
     "circle_by_id",
     "circle_by_name",
+    "circles_by_ids",
     "circles_in",
     "circles_of",
     "consults",
@@ -52,6 +55,7 @@ __all__ = [
     "meetings",
     "membership",
     "memberships",
+    "memberships_of",
     "mentoring",
     "name_key",
     "privacy",

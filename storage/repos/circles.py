@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,12 @@ async def circle_by_id(s: AsyncSession, platform: str, workspace: str, cid: int)
     if circle is None or circle.platform != platform or circle.workspace_id != workspace:
         return None  # another workspace's circle is invisible here
     return circle
+
+
+async def circles_by_ids(s: AsyncSession, ids: Iterable[int]) -> Sequence[Circle]:
+    """Circles by id, of any workspace: for the dispatcher, which works for the circles."""
+    stmt = select(Circle).where(Circle.id.in_(sorted(set(ids))))
+    return (await s.execute(stmt)).scalars().all()
 
 
 async def circle_by_channel(

@@ -71,11 +71,23 @@ async def open_rows(
 
 
 async def insert_missing(s: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert new rows; a row another process added meanwhile is left as it is."""
+    """Insert new rows (each gets its circle's platform and workspace); a row another process
+    added meanwhile is left as it is."""
     if not rows:
         return
     dialect = s.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    reach: dict[int, tuple[str, str]] = {}
+    for ids in chunks(sorted({r["circle_id"] for r in rows}), 5000):
+        found = await s.execute(
+            select(Circle.id, Circle.platform, Circle.workspace_id).where(Circle.id.in_(ids))
+        )
+        reach.update({cid: (platform, space) for cid, platform, space in found.all()})
+    rows = [
+        {**r, "platform": reach[r["circle_id"]][0], "workspace_id": reach[r["circle_id"]][1]}
+        for r in rows
+        if r["circle_id"] in reach  # a circle deleted meanwhile gets nothing
+    ]
     for chunk in chunks(rows, 2000 if dialect == "postgresql" else 100):
         stmt = (
             insert(Delivery)
@@ -155,17 +167,38 @@ async def cancel_unscheduled(s: AsyncSession, prefixes: Iterable[str], now: date
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def due_siblings(s: AsyncSession, d: Delivery, prefix: str, now: datetime) -> list[str]:
-    """Kinds of the other pending or sent rows of ``d``'s occurrence with ``prefix`` due by now."""
-    stmt = select(Delivery.kind).where(
-        Delivery.circle_id == d.circle_id,
-        Delivery.occurrence == d.occurrence,
+@dataclass(frozen=True)
+class Sibling:
+    """Another pending or sent row of the same occurrence (a reminder at another offset)."""
+
+    id: int
+    kind: str
+    due_at: datetime
+
+
+async def siblings_of(
+    s: AsyncSession, rows: Iterable[Delivery], prefix: str
+) -> dict[int, list[Sibling]]:
+    """For each of ``rows`` (by id), the other pending or sent rows of its occurrence whose kind
+    has ``prefix``; one query for all."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    stmt = select(
+        Delivery.id, Delivery.circle_id, Delivery.occurrence, Delivery.kind, Delivery.due_at
+    ).where(
+        Delivery.circle_id.in_(sorted({d.circle_id for d in rows})),
+        Delivery.occurrence.in_(sorted({d.occurrence for d in rows})),
         Delivery.kind.startswith(prefix + ":"),
-        Delivery.id != d.id,
-        Delivery.due_at <= now,
         Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENT]),
     )
-    return list((await s.execute(stmt)).scalars())
+    by_meeting: dict[tuple[int, datetime], list[Sibling]] = {}
+    for rid, cid, occ, kind, due in (await s.execute(stmt)).all():
+        by_meeting.setdefault((cid, occ), []).append(Sibling(rid, kind, due))
+    return {
+        d.id: [x for x in by_meeting.get((d.circle_id, d.occurrence), []) if x.id != d.id]
+        for d in rows
+    }
 
 
 @dataclass(frozen=True)

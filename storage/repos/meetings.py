@@ -18,21 +18,53 @@ async def rsvp(s: AsyncSession, circle_id: int, key: datetime, user: str) -> Rsv
     return (await s.execute(stmt)).scalar_one_or_none()
 
 
+MeetingKey = tuple[int, datetime]
+"""A meeting as ``(circle id, occurrence key)``."""
+
+
 async def answers(s: AsyncSession, circle_id: int, key: datetime) -> dict[str, str]:
     """Person → ``yes``, ``no`` or ``maybe``, for everyone who answered."""
-    stmt = select(Rsvp).where(Rsvp.circle_id == circle_id, Rsvp.occurrence == key)
-    return {
-        r.user_id: "maybe" if r.maybe else "yes" if r.going else "no"
-        for r in (await s.execute(stmt)).scalars()
-    }
+    return (await answers_of(s, [(circle_id, key)])).get((circle_id, key), {})
+
+
+async def answers_of(
+    s: AsyncSession, meetings: Iterable[MeetingKey]
+) -> dict[MeetingKey, dict[str, str]]:
+    """``answers`` of many meetings in one query."""
+    wanted = set(meetings)
+    found: dict[MeetingKey, dict[str, str]] = {}
+    if not wanted:
+        return found
+    stmt = select(Rsvp).where(
+        Rsvp.circle_id.in_(sorted({c for c, _ in wanted})),
+        Rsvp.occurrence.in_(sorted({k for _, k in wanted})),
+    )
+    for r in (await s.execute(stmt)).scalars():
+        if (r.circle_id, r.occurrence) in wanted:
+            answer = "maybe" if r.maybe else "yes" if r.going else "no"
+            found.setdefault((r.circle_id, r.occurrence), {})[r.user_id] = answer
+    return found
 
 
 async def muted(s: AsyncSession, circle_id: int, key: datetime) -> set[str]:
     """People who asked for no reminders for this meeting."""
-    stmt = select(ReminderMute.user_id).where(
-        ReminderMute.circle_id == circle_id, ReminderMute.occurrence == key
+    return (await muted_of(s, [(circle_id, key)])).get((circle_id, key), set())
+
+
+async def muted_of(s: AsyncSession, meetings: Iterable[MeetingKey]) -> dict[MeetingKey, set[str]]:
+    """``muted`` of many meetings in one query."""
+    wanted = set(meetings)
+    found: dict[MeetingKey, set[str]] = {}
+    if not wanted:
+        return found
+    stmt = select(ReminderMute).where(
+        ReminderMute.circle_id.in_(sorted({c for c, _ in wanted})),
+        ReminderMute.occurrence.in_(sorted({k for _, k in wanted})),
     )
-    return set((await s.execute(stmt)).scalars())
+    for m in (await s.execute(stmt)).scalars():
+        if (m.circle_id, m.occurrence) in wanted:
+            found.setdefault((m.circle_id, m.occurrence), set()).add(m.user_id)
+    return found
 
 
 async def set_muted(s: AsyncSession, circle_id: int, key: datetime, user: str, on: bool) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,12 +37,22 @@ async def membership(s: AsyncSession, circle_id: int, user: str) -> Membership |
 async def memberships(
     s: AsyncSession, circle_id: int, status: str = Status.ACTIVE
 ) -> Sequence[Membership]:
+    return (await memberships_of(s, [circle_id], status)).get(circle_id, [])
+
+
+async def memberships_of(
+    s: AsyncSession, circle_ids: Iterable[int], status: str = Status.ACTIVE
+) -> dict[int, list[Membership]]:
+    """Each circle's memberships (oldest first), for many circles in one query."""
     stmt = (
         select(Membership)
-        .where(Membership.circle_id == circle_id, Membership.status == status)
+        .where(Membership.circle_id.in_(sorted(set(circle_ids))), Membership.status == status)
         .order_by(Membership.since, Membership.id)
     )
-    return (await s.execute(stmt)).scalars().all()
+    found: dict[int, list[Membership]] = {}
+    for m in (await s.execute(stmt)).scalars():
+        found.setdefault(m.circle_id, []).append(m)
+    return found
 
 
 async def seats_taken(s: AsyncSession, circle_id: int) -> int:
