@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import itertools
 import json
 import logging
 import math
@@ -38,7 +39,14 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
-from bench.delivery import discord_429s, mono_of, settings_for, until  # noqa: E402
+from bench.delivery import (  # noqa: E402
+    RemoteDiscord,
+    discord_figures,
+    mono_of,
+    settings_for,
+    until,
+    until_synced,
+)
 from bot.core import reminders  # noqa: E402
 from bot.core.schedules import LOCAL_FORMAT  # noqa: E402
 from bot.wiring import start_core  # noqa: E402
@@ -48,15 +56,15 @@ RATE = 50
 
 
 async def worker(db: str, index: int, share: int) -> None:
-    """One bot process: a fake Discord of its own, the adapter, scheduler and dispatcher."""
+    """One bot process: the adapter, scheduler and dispatcher; its fake Discord (its own token
+    and budget) runs in a process of its own, as the real one is not on the bot's event loop."""
     from bot.platforms.discord import DiscordAdapter, config_from
     from bot.scheduling import Scheduler, attach
     from bot.wiring import build_router
-    from tests.fakes.discord import FakeDiscord
 
-    async with FakeDiscord(check_spec=False, token=f"token-{index}.bench") as fake:
-        counts = discord_429s(fake)
-        channels = [fake.add_channel(f"circle-{i}") for i in range(share)]
+    fake = await RemoteDiscord.start(0, share)
+    try:
+        channels = fake.channel_ids
         print(json.dumps({"guild": fake.guild_id, "channels": channels}), flush=True)
         due = datetime.fromisoformat(sys.stdin.readline().strip())  # the parent has seeded
         core = await start_core(
@@ -76,43 +84,56 @@ async def worker(db: str, index: int, share: int) -> None:
         await adapter.wait_ready(60)
         scheduler = Scheduler(core, dispatcher)
         await scheduler.start(materialise_now=False)
-        counts.clear()
+        await fake.clear_counts()
+        await fake.sync()
         since = len(fake.requests)
         targets = set(channels)
         await until(lambda: time.time() >= due.timestamp(), 600)
         cpu0 = time.process_time()
-        await until(lambda: all(fake.messages.get(c) for c in targets), 3 * share / RATE + 60)
+        await until_synced(
+            fake, lambda: all(fake.messages.get(c) for c in targets), 3 * share / RATE + 60
+        )
         cpu = time.process_time() - cpu0
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # anything doubled would arrive now
+        await fake.sync()
         scheduler.stop()
         async with asyncio.timeout(30), dispatcher._lock:  # let a running pass end
             pass
+        got = discord_figures(f"worker {index}", fake, targets, due, since)
         t0 = mono_of(due)
-        ok = [
-            r.at
+        sent = sorted(
+            r.at - t0
             for r in fake.requests[since:]
-            if r.method == "POST"
-            and r.route == "/channels/{channel_id}/messages"
-            and 200 <= r.status < 300
-        ]
+            if r.route == "/channels/{channel_id}/messages" and 200 <= r.status < 300
+        )
         print(
             json.dumps(
                 {
-                    "expected": share,
-                    "delivered": sum(1 for c in targets if fake.messages.get(c)),
-                    "doubled": sum(max(0, len(fake.messages.get(c, {})) - 1) for c in targets),
-                    "first": min(ok, default=math.nan) - t0,
-                    "span": max(ok, default=math.nan) - t0,
-                    "global_429": counts["global"],
-                    "route_429": counts["route"],
-                    "requests": len(fake.requests) - since,
+                    "expected": got.expected,
+                    "delivered": got.delivered,
+                    "doubled": got.duplicates,
+                    "first": got.first,
+                    "span": got.span,
+                    "global_429": got.global_429,
+                    "route_429": got.route_429,
+                    "requests": got.requests,
                     "cpu": cpu,
+                    "gaps": widest_gaps(sent),
                 }
             ),
             flush=True,
         )
         await adapter.stop()
         await core.engine.dispose()
+    finally:
+        await fake.stop()
+
+
+def widest_gaps(sent: list[float], n: int = 3) -> list[list[float]]:
+    """The ``n`` longest pauses between consecutive sends, as [after the k-th send, seconds]:
+    where a pipeline stalls (a pause at every 100th send was the old claim barrier)."""
+    gaps = sorted(((b - a, k + 1) for k, (a, b) in enumerate(itertools.pairwise(sent))))
+    return [[k, round(g, 3)] for g, k in gaps[-n:][::-1]]
 
 
 async def seed(db: str, total: int, shares: list[tuple[str, list[str]]], due: datetime) -> float:
@@ -239,6 +260,8 @@ async def run(args: Any) -> None:
     for proc in procs:
         assert proc.stdout is not None
         hello.append(json.loads(await asyncio.wait_for(proc.stdout.readline(), 120)))
+    if len({h["guild"] for h in hello}) < len(hello):
+        raise SystemExit("two fake Discords made the same guild ID; run again")
     # Migrate once before seeding (the workers migrate too; at the head it is a no-op).
     await (await start_core(settings_for(args.db))).engine.dispose()
     lead = args.lead + args.circles / 500 + args.due / 100
@@ -269,7 +292,8 @@ async def run(args: Any) -> None:
             f"(floor {floor} s); first {r['first'] * 1000:.0f} ms late; 429s "
             f"{r['global_429']} global / {r['route_429']} route; "
             f"{r['requests'] / max(r['delivered'], 1):.2f} requests/delivery; CPU "
-            f"{r['cpu']:.1f} s for bot and fake together ({r['cpu'] / r['span']:.0%} of a core)",
+            f"{r['cpu']:.1f} s for the bot ({r['cpu'] / r['span']:.0%} of a core); longest pauses "
+            f"between sends {', '.join(f'{g} s after send {k}' for k, g in r['gaps'])}",
             flush=True,
         )
     expected = sum(r["expected"] for r in results)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -141,8 +142,11 @@ class DiscordState:
         return found
 
     def snowflake(self) -> str:
+        # Discord's layout: time, worker, process, increment. The process bits keep the IDs of
+        # fakes started at the same instant in different processes apart (the scale-out bench).
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        return str((ms << 22) | (1 << 17) | (next(self._ids) & 0x1FFFF))
+        process = os.getpid() & 0x1F
+        return str((ms << 22) | (1 << 17) | (process << 12) | (next(self._ids) & 0xFFF))
 
     def assert_clean(self) -> None:
         """No request broke the API contract (spec, auth, validation)."""
